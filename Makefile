@@ -1,0 +1,66 @@
+# Neural Networks for Regression: set-up, tests, book.
+# `make book` and `make test` are the two commands a fresh machine needs (see README.md).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-requirements
+# one notebook (make execute NB=chapters/01_tensors.ipynb) or, by default, every chapter
+NB     ?= $(sort $(wildcard chapters/*.ipynb))
+
+# The test suite and the stored outputs always use the synthetic faces (chapter 6), so that
+# everybody's `make test` reproduces the committed notebooks. See data/README.md.
+export NNREG_SYNTHETIC_FACES := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+               --nbval-cell-timeout 1200
+
+.PHONY: help venv book test unit nbval execute lab check-book clean
+
+help:
+	@echo "make book     build the HTML book into _build/html (creates .venv first if needed)"
+	@echo "make test     unit tests + nbval over every chapter notebook, on the detected device"
+	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make execute  re-execute notebooks in place to refresh stored outputs (NB=path for one)"
+	@echo "make check-book  load every page of the built book in headless Chromium and check it"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This book needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11 or newer.")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo
+	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests chapters $(NBVAL_FLAGS)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NB) $(NBVAL_FLAGS)
+
+execute: $(STAMP)
+	@for nb in $(NB); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
+	done
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters
+
+check-book: $(STAMP)
+	$(BIN)/python tests/browser/check_book.py _build/html
+
+clean:
+	rm -rf _build

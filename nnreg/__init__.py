@@ -1,0 +1,14 @@
+"""nnreg: the infrastructure behind the book *Neural Networks for Regression*.
+
+Only what a student should not have to read to learn the lesson lives here:
+
+- :func:`get_device` picks the accelerator (CUDA, then Apple MPS, then CPU);
+- :func:`setup` is the one call at the top of every chapter (style, seeds, device);
+- :func:`pprint` shows tensors and arrays as LaTeX matrices (chapter 1 explains it);
+- :mod:`nnreg.diagrams` draws network figures (chapters 3, 4 and 5);
+- :mod:`nnreg.keypoints` loads the Kaggle facial-keypoints file or generates synthetic faces
+  with the same schema (chapter 6).
+"""
+from nnreg.core import get_device, pprint, seed_everything, setup, style_path, use_style
+
+__all__ = ["get_device", "pprint", "seed_everything", "setup", "style_path", "use_style"]

@@ -1,0 +1,174 @@
+"""Unit tests of the nnreg helper package (device choice, pprint, style, seeding, diagrams)."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+import nnreg
+from nnreg import core
+from nnreg.core import to_display
+from nnreg.diagrams import draw_cnn, draw_network
+
+
+# --- get_device -------------------------------------------------------------------------------
+
+def test_default_device_is_the_best_available(monkeypatch):
+    monkeypatch.delenv("NNREG_DEVICE", raising=False)
+    assert nnreg.get_device().type == core.available_devices()[0]
+
+
+def test_cuda_is_preferred_to_mps_and_cpu(monkeypatch):
+    monkeypatch.delenv("NNREG_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(core, "_mps_available", lambda: True)
+    assert nnreg.get_device() == torch.device("cuda")
+
+
+def test_mps_is_preferred_to_cpu(monkeypatch):
+    monkeypatch.delenv("NNREG_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(core, "_mps_available", lambda: True)
+    assert nnreg.get_device() == torch.device("mps")
+
+
+@pytest.mark.parametrize("value", ["cpu", "CPU", " cpu "])
+def test_forced_cpu(monkeypatch, value):
+    monkeypatch.setenv("NNREG_DEVICE", value)
+    assert nnreg.get_device() == torch.device("cpu")
+
+
+def test_unknown_device_lists_what_is_available(monkeypatch):
+    monkeypatch.setenv("NNREG_DEVICE", "tpu")
+    with pytest.raises(ValueError, match=r"not a device type.*available here: .*cpu"):
+        nnreg.get_device()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_unavailable_device_says_so(monkeypatch):
+    monkeypatch.setenv("NNREG_DEVICE", "cuda")
+    with pytest.raises(ValueError, match=r"not available on this machine.*Available here: .*cpu"):
+        nnreg.get_device()
+
+
+def test_bad_cuda_index(monkeypatch):
+    monkeypatch.setenv("NNREG_DEVICE", "cuda:99")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ValueError, match="1 CUDA device"):
+        nnreg.get_device()
+
+
+# --- pprint -----------------------------------------------------------------------------------
+
+def test_integer_tensor_shows_integers():
+    shown = to_display(r"\text{A: }", torch.tensor([[1, 2], [3, 4]]))
+    assert "1  &  2" in shown._repr_latex_() and "." not in shown._repr_latex_()
+    assert repr(shown) == "A: \n[[1 2]\n [3 4]]"
+
+
+def test_float_tensor_shows_four_decimals():
+    shown = to_display(torch.tensor([0.5, -2.0, 1 / 3]))
+    assert repr(shown) == "[ 0.5000 -2.0000  0.3333]"
+    assert "0.3333" in shown._repr_latex_() and "bmatrix" in shown._repr_latex_()
+
+
+def test_rounded_negative_zero_has_no_sign():
+    assert repr(to_display(torch.tensor([-1e-7, 0.0]))) == "[0.0000 0.0000]"
+
+
+def test_bool_tensor_shows_booleans():
+    shown = to_display(torch.tensor([True, False]))
+    assert repr(shown) == "[ True False]"
+    assert r"\text{True}" in shown._repr_latex_()
+
+
+def test_numpy_array_and_scalars():
+    assert repr(to_display(np.array([[1.25, 2.0]]))) == "[[1.2500 2.0000]]"
+    assert repr(to_display("x=", 3)) == "x= 3"
+    assert repr(to_display(torch.tensor(2.0))) == "2.0000"
+
+
+def test_tensor_requiring_grad():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(to_display(w * 2)) == "[2.0000 4.0000]"
+
+
+@pytest.mark.skipif(core.available_devices()[0] == "cpu", reason="no accelerator on this machine")
+def test_tensor_on_accelerator():
+    x = torch.tensor([1.5, 2.5], device=core.available_devices()[0])
+    assert repr(to_display(x)) == "[1.5000 2.5000]"
+
+
+def test_three_dimensional_input_is_refused_clearly():
+    with pytest.raises(ValueError, match="at most 2 dimensions"):
+        to_display(torch.zeros(2, 2, 2))
+
+
+def test_unsupported_type_is_refused_clearly():
+    with pytest.raises(TypeError, match="pprint takes"):
+        to_display({"a": 1})
+
+
+def test_pprint_displays_latex_and_text(capsys):
+    nnreg.pprint(r"\text{v: }", torch.tensor([1, 2]))
+    assert capsys.readouterr().out.strip() == "v:  [1 2]"
+
+
+def test_latex_labels_become_readable_text():
+    assert repr(to_display(r"\text{Sum: } a + b =", r"\frac{a}{b} \times 2")) == "Sum:  a + b = a/b × 2"
+
+
+# --- style, seeding, setup --------------------------------------------------------------------
+
+def test_style_found_from_another_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plt.rcdefaults()
+    nnreg.use_style()
+    assert plt.rcParams["axes.spines.top"] is False
+    assert plt.rcParams["axes.grid"] is True
+
+
+def test_setup_seeds_and_reports_device(capsys, monkeypatch):
+    monkeypatch.setenv("NNREG_DEVICE", "cpu")
+    device = nnreg.setup(seed=3)
+    first = (torch.rand(3), np.random.rand(3))
+    assert device == torch.device("cpu")
+    assert capsys.readouterr().out.startswith("Using device: cpu")
+    nnreg.setup(seed=3, verbose=False)
+    second = (torch.rand(3), np.random.rand(3))
+    assert torch.equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+
+
+# --- diagrams ---------------------------------------------------------------------------------
+
+def test_draw_network_draws_every_unit_up_to_the_cap():
+    ax = draw_network([3, 4, 1])
+    assert len(ax.patches) == 8
+    ax = draw_network([30, 2], max_drawn=6)
+    assert len(ax.patches) == 6 + 2
+    plt.close("all")
+
+
+def test_draw_network_labels_nodes_and_edges():
+    ax = draw_network([1, 2, 1], node_labels={(0, 0): "$x$"}, edge_labels={((0, 0), (1, 0)): "$w$"})
+    texts = {t.get_text() for t in ax.texts}
+    assert {"$x$", "$w$"} <= texts
+    plt.close("all")
+
+
+def test_draw_network_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="at least two layers"):
+        draw_network([3])
+
+
+def test_draw_cnn_labels_every_stage():
+    ax = draw_cnn([("input", (1, 28, 28)), ("conv", (8, 28, 28)), ("dense", 64)])
+    texts = {t.get_text() for t in ax.texts}
+    assert {"input", "conv", "dense", "1×28×28", "8×28×28", "64"} <= texts
+    plt.close("all")

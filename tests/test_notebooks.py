@@ -1,0 +1,139 @@
+"""Notebook hygiene: every chapter is committed executed once, top to bottom, and honest.
+
+nbval (run by `make test` over chapters/) checks that the stored outputs are what the code
+produces; these checks catch what nbval cannot see: out-of-order or partial execution, stored
+errors, leaked paths, ignored outputs that nothing checks, unsafe loading.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+# absolute paths that would leak the author's machine into the book
+PATH_PATTERN = re.compile(r"(/home/\w|/Users/\w|/root/|/work/|/tmp/|/private/var/|[A-Z]:\\\\)")
+IGNORE_MARKER = "NBVAL_IGNORE_OUTPUT"
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _output_text(output) -> str:
+    parts = []
+    if "text" in output:
+        parts.append("".join(output["text"]) if isinstance(output["text"], list) else output["text"])
+    for mime, value in output.get("data", {}).items():
+        if mime.startswith("text/") or mime == "application/json":
+            parts.append("".join(value) if isinstance(value, list) else str(value))
+    if output.get("output_type") == "error":
+        parts.extend(output.get("traceback", []))
+    return "\n".join(parts)
+
+
+def _ignores_output(cell) -> bool:
+    first_lines = [line.strip() for line in _source(cell).splitlines() if line.strip().startswith("#")]
+    return any(line.lstrip("#").strip() == IGNORE_MARKER for line in first_lines) or "nbval-ignore-output" in _tags(cell)
+
+
+def notebook_problems(nb: dict, user: str | None = None) -> list[str]:
+    """Everything wrong with a stored notebook, as readable sentences (empty when it is fine)."""
+    problems = []
+    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    if kernel != "python3":
+        problems.append(f"kernelspec is {kernel!r}, expected 'python3'")
+
+    code_cells = [(i, c) for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code" and _source(c).strip()]
+    counts = [c.get("execution_count") for _, c in code_cells]
+    never_run = [i for (i, c), n in zip(code_cells, counts) if n is None]
+    if never_run:
+        problems.append(f"code cells {never_run} were never executed")
+    elif counts != list(range(1, len(counts) + 1)):
+        problems.append(f"execution counts are {counts}, expected 1..{len(counts)}: restart the kernel and run all")
+
+    for position, (i, cell) in enumerate(code_cells):
+        for output in cell.get("outputs", []):
+            text = _output_text(output)
+            if output.get("output_type") == "error" and "raises-exception" not in _tags(cell):
+                problems.append(f"cell {i} stores an error ({output.get('ename')}) but is not tagged raises-exception")
+            if PATH_PATTERN.search(text):
+                problems.append(f"cell {i} output shows an absolute path: {PATH_PATTERN.search(text).group(0)!r}")
+            if user and user not in {"root", "runner", "user", "jovyan"} and re.search(rf"\b{re.escape(user)}\b", text):
+                problems.append(f"cell {i} output shows the user name {user!r}")
+        if "raises-exception" in _tags(cell) and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            problems.append(f"cell {i} is tagged raises-exception but raised nothing")
+        if _ignores_output(cell):
+            following = _source(code_cells[position + 1][1]) if position + 1 < len(code_cells) else ""
+            if not re.search(r"^\s*assert\b", _source(cell) + "\n" + following, re.MULTILINE):
+                problems.append(f"cell {i} ignores its output ({IGNORE_MARKER}) but neither it nor the next code cell asserts anything")
+        if re.search(r"torch\.load\(", _source(cell)) and not re.search(r"weights_only\s*=\s*True", _source(cell)):
+            problems.append(f"cell {i} calls torch.load without weights_only=True")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_clean(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    problems = notebook_problems(nb, user=getpass.getuser())
+    assert not problems, f"{path.name}:\n  - " + "\n  - ".join(problems)
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    listed = set(re.findall(r"file:\s*(\S+)", toc))
+    on_disk = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.ipynb")}
+    on_disk |= {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.md")}
+    assert on_disk - listed == set(), f"chapters missing from _toc.yml: {sorted(on_disk - listed)}"
+    assert listed - on_disk == set(), f"_toc.yml lists files that do not exist: {sorted(listed - on_disk)}"
+    assert NOTEBOOKS, "no chapter notebooks found"
+
+
+# --- the checker itself, on notebooks that are wrong on purpose ------------------------------
+
+def _nb(*cells, kernel="python3"):
+    return {"metadata": {"kernelspec": {"name": kernel}}, "cells": list(cells)}
+
+
+def _code(source, count, outputs=(), tags=()):
+    return {"cell_type": "code", "source": source, "execution_count": count, "outputs": list(outputs), "metadata": {"tags": list(tags)}}
+
+
+def _err():
+    return {"output_type": "error", "ename": "ValueError", "evalue": "boom", "traceback": ["ValueError: boom"]}
+
+
+def test_checker_accepts_a_clean_notebook():
+    nb = _nb(_code("x = 1", 1), _code("# NBVAL_IGNORE_OUTPUT\nt = 2.5\nprint(t)", 2), _code("assert t > 0", 3),
+             _code("1/0", 4, [_err()], tags=["raises-exception"]))
+    assert notebook_problems(nb) == []
+
+
+@pytest.mark.parametrize("nb, expected", [
+    (_nb(_code("a", 2), _code("b", 1)), "execution counts"),
+    (_nb(_code("a", 1), _code("b", None)), "never executed"),
+    (_nb(_code("a", 1, [_err()])), "stores an error"),
+    (_nb(_code("a", 1, tags=["raises-exception"])), "raised nothing"),
+    (_nb(_code("a", 1), kernel="julia"), "kernelspec"),
+    (_nb(_code("# NBVAL_IGNORE_OUTPUT\nprint(3)", 1), _code("print(4)", 2)), "asserts anything"),
+    (_nb(_code("print(p)", 1, [{"output_type": "stream", "name": "stdout", "text": "/home/alice/book/x.pt\n"}])), "absolute path"),
+    (_nb(_code("m = torch.load('m.pt')", 1)), "weights_only=True"),
+])
+def test_checker_rejects(nb, expected):
+    problems = notebook_problems(nb)
+    assert any(expected in p for p in problems), problems
+
+
+def test_checker_names_the_user():
+    nb = _nb(_code("print(u)", 1, [{"output_type": "stream", "name": "stdout", "text": "hello alice\n"}]))
+    assert any("user name" in p for p in notebook_problems(nb, user="alice"))
