@@ -54,6 +54,10 @@ def notebook_problems(nb: dict, user: str | None = None) -> list[str]:
     if kernel != "python3":
         problems.append(f"kernelspec is {kernel!r}, expected 'python3'")
 
+    if "widgets" in nb.get("metadata", {}):
+        problems.append("notebook metadata stores widget state: the book would load ipywidgets from a CDN "
+                        "(re-execute with `make execute`, which does not store it)")
+
     code_cells = [(i, c) for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code" and _source(c).strip()]
     counts = [c.get("execution_count") for _, c in code_cells]
     never_run = [i for (i, c), n in zip(code_cells, counts) if n is None]
@@ -128,6 +132,7 @@ def test_checker_accepts_a_clean_notebook():
     (_nb(_code("# NBVAL_IGNORE_OUTPUT\nprint(3)", 1), _code("print(4)", 2)), "asserts anything"),
     (_nb(_code("print(p)", 1, [{"output_type": "stream", "name": "stdout", "text": "/home/alice/book/x.pt\n"}])), "absolute path"),
     (_nb(_code("m = torch.load('m.pt')", 1)), "weights_only=True"),
+    ({**_nb(_code("a", 1)), "metadata": {"kernelspec": {"name": "python3"}, "widgets": {}}}, "widget state"),
 ])
 def test_checker_rejects(nb, expected):
     problems = notebook_problems(nb)
