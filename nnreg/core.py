@@ -173,7 +173,8 @@ def _latex_to_text(part: str) -> str:
 
     text = re.sub(r"\\text\{([^}]*)\}", r"\1", part)
     text = re.sub(r"\\(mathrm|mathbf|operatorname)\{([^}]*)\}", r"\2", text)
-    for latex, plain in ((r"\times", "×"), (r"\cdot", "·"), (r"\odot", "⊙"), (r"\quad", " "), (r"\ ", " "), (r"\,", " ")):
+    text = re.sub(r"\\hat\s*\{?(\w)\}?", r"\1_hat", text)
+    for latex, plain in ((r"\times", "×"), (r"\cdot", "·"), (r"\odot", "⊙"), (r"\qquad", "  "), (r"\quad", " "), (r"\ ", " "), (r"\,", " ")):
         text = text.replace(latex, plain)
     text = re.sub(r"\\frac\{([^}]*)\}\{([^}]*)\}", r"\1/\2", text)
     return text.replace("{", "").replace("}", "").replace("\\_", "_").replace("\\", "")

@@ -172,3 +172,7 @@ def test_draw_cnn_labels_every_stage():
     texts = {t.get_text() for t in ax.texts}
     assert {"input", "conv", "dense", "1×28×28", "8×28×28", "64"} <= texts
     plt.close("all")
+
+
+def test_hats_and_spaces_become_readable_text():
+    assert repr(to_display(r"\hat{y} =\quad \hat y\qquad")) == "y_hat =  y_hat  "
