@@ -95,8 +95,27 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA and MPS generator
 
 
+def short_tracebacks() -> None:
+    """In a notebook, show an exception as its type and message only (IPython's 'Minimal' mode).
+
+    The book shows some errors on purpose; their full tracebacks run through PyTorch's internals
+    and name the reader's install paths. ``%xmode Context`` brings full tracebacks back.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "InteractiveTB"):
+        shell.InteractiveTB.set_mode("Minimal")
+
+
 def setup(seed: int = 0, verbose: bool = True) -> torch.device:
-    """The one call at the top of every chapter: style, seeds, device. Returns the device."""
+    """The one call at the top of every chapter: style, seeds, device, short tracebacks.
+
+    Returns the device (see :func:`get_device`).
+    """
+    short_tracebacks()
     use_style()
     seed_everything(seed)
     device = get_device()
