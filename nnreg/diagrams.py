@@ -5,6 +5,7 @@ convolutional network as a row of feature-map blocks. Both return the matplotlib
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -108,7 +109,7 @@ def draw_cnn(stages: Sequence[tuple[str, Sequence[int] | int]], *, ax=None, dept
     centres = []
     for i, (label, shape) in enumerate(stages):
         if isinstance(shape, int):
-            h = 0.6 + 1.6 * min(shape, 1024) / 1024
+            h = 0.45 + 0.55 * math.log10(1 + min(shape, 10_000))  # 1 unit: 0.6, 64: 1.4, 784: 2.0
             w = 0.18
             ax.add_patch(Rectangle((x, -h / 2), w, h, fc=palette[2], ec="0.2", lw=1))
             text, right = f"{shape}", x + w
