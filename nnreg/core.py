@@ -67,7 +67,8 @@ def describe_device(device: torch.device) -> str:
         return f"{device} ({torch.cuda.get_device_name(device)})"
     if device.type == "mps":
         return f"{device} (Apple Metal)"
-    return f"{device} ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"{device} ({n} thread{'' if n == 1 else 's'})"
 
 
 def style_path() -> Path:
