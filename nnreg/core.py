@@ -200,12 +200,19 @@ def _latex_to_text(part: str) -> str:
     return text.replace("{", "").replace("}", "").replace("\\_", "_").replace("\\", "")
 
 
+def _escape_text_underscores(part: str) -> str:
+    """Inside ``\\text{...}`` a bare ``_`` is a TeX error: escape it (``ones_like`` -> ``ones\\_like``)."""
+    import re
+
+    return re.sub(r"\\text\{([^}]*)\}", lambda m: r"\text{" + re.sub(r"(?<!\\)_", r"\\_", m.group(1)) + "}", part)
+
+
 def to_display(*parts) -> LatexDisplay:
     """Build (without showing) what :func:`pprint` shows; useful in tests."""
     latex, text = [], []
     for part in parts:
         if isinstance(part, str):
-            latex.append(part)
+            latex.append(_escape_text_underscores(part))
             text.append(_latex_to_text(part))
         elif isinstance(part, (torch.Tensor, np.ndarray, np.generic, int, float, bool)):
             arr = _as_numpy(part)

@@ -176,3 +176,9 @@ def test_draw_cnn_labels_every_stage():
 
 def test_hats_and_spaces_become_readable_text():
     assert repr(to_display(r"\hat{y} =\quad \hat y\qquad")) == "y_hat =  y_hat  "
+
+
+def test_underscores_in_text_labels_are_escaped_for_tex():
+    shown = to_display(r"\text{ones_like: } x_1 = \text{a\_b}", 1)
+    assert shown.latex == r"\text{ones\_like: } x_1 = \text{a\_b} 1"
+    assert repr(shown) == "ones_like:  x_1 = a_b 1"
