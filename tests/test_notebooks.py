@@ -95,7 +95,7 @@ def test_notebook_is_clean(path):
 
 def test_every_chapter_is_in_the_table_of_contents():
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    listed = set(re.findall(r"file:\s*(\S+)", toc))
+    listed = set(re.findall(r"(?:file|root):\s*(\S+)", toc))
     on_disk = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.ipynb")}
     on_disk |= {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.md")}
     assert on_disk - listed == set(), f"chapters missing from _toc.yml: {sorted(on_disk - listed)}"
