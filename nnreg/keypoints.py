@@ -376,7 +376,6 @@ _PRESENCE_PATTERNS = {
 # In the real file the 2,284 rows with more than four keypoints come first, then the 4,765 rows
 # that label only the eye centres, the nose tip and (mostly) the bottom lip.
 REAL_MEAN_PREDICTOR_RMSE = 3.139  # px: predicting the training mean, 90/10 split, random_state=42
-REAL_COMPLETE_ROWS = 2140
 
 
 # --------------------------------------------------------------------------------------------
@@ -825,6 +824,7 @@ def synthetic_faces_csv(directory=None, n_rows: int = SYNTHETIC_ROWS, seed: int 
         tmp_path = Path(tmp.name)
     try:
         write_keypoints_csv(df, tmp_path)
+        os.chmod(tmp_path, 0o644)  # NamedTemporaryFile makes it private; a cache need not be
         meta = {
             "what": "synthetic faces in the Kaggle facial-keypoints format (nnreg.keypoints)",
             "rows": n_rows, "seed": seed, "fingerprint": _fingerprint(n_rows, seed),

@@ -98,6 +98,12 @@ def test_reads_a_good_file(good_file, small_faces):
     assert df["Image"].tolist() == small_faces["Image"].tolist()
 
 
+def test_reads_windows_line_endings(good_file, small_faces):
+    good_file.write_bytes(good_file.read_bytes().replace(b"\n", b"\r\n"))
+    df = K.read_keypoints_csv(good_file)
+    assert df["Image"].tolist() == small_faces["Image"].tolist()
+
+
 def test_parse_images_matches_the_per_row_way(small_faces):
     fast = K.parse_images(small_faces["Image"])
     slow = np.stack([np.array(s.split(), dtype=np.uint8) for s in small_faces["Image"]])
