@@ -26,10 +26,11 @@ help:
 	@echo "make execute  re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make check-book  load every page of the built book in headless Chromium and check it"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml web_assets/lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This book needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11 or newer.")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python web_assets/fetch.py
 	@touch $(STAMP)
 
 venv: $(STAMP)
