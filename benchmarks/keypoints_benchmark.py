@@ -32,6 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from nnreg import keypoints as K
+from nnreg import synthetic_faces as S
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "chapters" / "06_facial_keypoints.ipynb"
@@ -151,7 +152,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         with Timer() as t:
-            df = K.make_synthetic_faces()
+            df = S.make_synthetic_faces()
         rows.append(("generate 7,049 synthetic faces (make_synthetic_faces)", t))
         with Timer() as t:
             K.write_keypoints_csv(df, Path(tmp) / "faces.csv")

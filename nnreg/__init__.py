@@ -6,8 +6,9 @@ Only what a student should not have to read to learn the lesson lives here:
 - :func:`setup` is the one call at the top of every chapter (style, seeds, device);
 - :func:`pprint` shows tensors and arrays as LaTeX matrices (chapter 1 explains it);
 - :mod:`nnreg.diagrams` draws network figures (chapters 3, 4 and 5);
-- :mod:`nnreg.keypoints` loads the Kaggle facial-keypoints file or generates synthetic faces
-  with the same schema (chapter 6).
+- :mod:`nnreg.keypoints` reads and checks the Kaggle facial-keypoints file, and ``load_faces``
+  gives chapter 6 its data: that file, or else the synthetic faces;
+- :mod:`nnreg.synthetic_faces` generates and caches synthetic faces in the same format (chapter 6).
 """
 from nnreg.core import get_device, pprint, seed_everything, setup, style_path, use_style
 

@@ -1,8 +1,12 @@
-"""Tests of nnreg.keypoints: the Kaggle-format loader, the synthetic faces and their cache."""
+"""Tests of nnreg.keypoints (the Kaggle-format loader) and nnreg.synthetic_faces (the synthetic faces
+and their cache)."""
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +15,7 @@ import pytest
 
 import nnreg
 from nnreg import keypoints as K
+from nnreg import synthetic_faces as S
 
 # Figures of the real labels (Kaggle training.csv), as the issue and the seed quote them.
 REAL_NON_NULL = {
@@ -25,7 +30,7 @@ REAL_NON_NULL = {
 @pytest.fixture(scope="module")
 def small_faces() -> pd.DataFrame:
     """Twelve synthetic faces: a few complete rows and a few with missing keypoints."""
-    return K.make_synthetic_faces(12, seed=3)
+    return S.make_synthetic_faces(12, seed=3)
 
 
 @pytest.fixture()
@@ -61,11 +66,14 @@ def _set_field(path: Path, row: int, column: str, value: str) -> Path:
 
 
 def _raises(path: Path, *patterns: str) -> str:
+    """The loader refuses ``path`` with one short line that names the file and matches ``patterns``."""
     with pytest.raises(K.KeypointsFormatError) as info:
         K.read_keypoints_csv(path)
     message = str(info.value)
     for pattern in patterns:
         assert re.search(pattern, message), f"{pattern!r} not in: {message}"
+    assert message.startswith(path.name), message
+    assert len(message) <= 300 and "\n" not in message, f"{len(message)} characters: {message}"
     return message
 
 
@@ -228,6 +236,70 @@ def test_keypoint_outside_the_image(good_file, bad):
             r"row 6 \(line 8\), column 'nose_tip_x'", "outside the image", "between 0 and 96")
 
 
+def test_many_missing_columns_make_a_short_message(good_file):
+    lines = _lines(good_file)
+    names = lines[0].split(",")
+    names[1:30] = [f"point_{k}" for k in range(29)]
+    _raises(_write_lines(good_file, [",".join(names)] + lines[1:]),
+            r"missing column\(s\) 'left_eye_center_y', 'right_eye_center_x', 'right_eye_center_y' and 26 more",
+            r"unexpected column\(s\) 'point_0', 'point_1', 'point_2' and 26 more")
+
+
+@pytest.mark.parametrize("separator", [", ", " ,", "\t,"])
+def test_header_names_with_spaces(good_file, separator):
+    lines = _lines(good_file)
+    message = _raises(_write_lines(good_file, [separator.join(K.COLUMNS)] + lines[1:]),
+                      r"line 1 \(header\): the column names carry spaces", "remove the spaces")
+    assert len(message) < 150
+
+
+@pytest.mark.parametrize(("empty", "labelled"), [("nose_tip_y", "nose_tip_x"),
+                                                 ("left_eyebrow_outer_end_x", "left_eyebrow_outer_end_y")])
+def test_a_keypoint_labelled_in_x_only_or_y_only(good_file, empty, labelled):
+    _raises(_set_field(good_file, 2, empty, ""),
+            rf"row 2 \(line 4\), column '{empty}': empty, but '{labelled}' is labelled", "both coordinates or neither")
+
+
+def test_a_zip_archive_under_a_csv_name(good_file):
+    archive = good_file.with_name("training.zip")
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(good_file, "training.csv")
+    good_file.write_bytes(archive.read_bytes())  # the download left zipped, renamed .csv
+    _raises(good_file, "is a zip archive holding 'training.csv', not a CSV file", "unzip it first",
+            r"data/README\.md")
+
+
+def test_gzip_bytes(good_file):
+    good_file.write_bytes(gzip.compress(good_file.read_bytes()))
+    _raises(good_file, "gzip-compressed", "decompress it first", r"data/README\.md")
+
+
+def test_utf16_text(good_file):
+    good_file.write_bytes(good_file.read_text().encode("utf-16"))
+    _raises(good_file, "UTF-16", "UTF-8")
+
+
+def test_binary_garbage(good_file):
+    good_file.write_bytes(np.random.default_rng(0).bytes(100_000))
+    _raises(good_file, "is not a text file", r"byte \d+ is 0x[0-9a-f]{2}")
+
+
+def test_a_stray_latin1_byte_is_located(good_file):
+    lines = good_file.read_bytes().split(b"\n")
+    fields = lines[5].split(b",")  # data row 4
+    fields[K.COLUMNS.index("mouth_left_corner_x")] += b"\xe9"
+    lines[5] = b",".join(fields)
+    good_file.write_bytes(b"\n".join(lines))
+    _raises(good_file, r"row 4 \(line 6\), column 'mouth_left_corner_x': byte 0xe9 is not UTF-8",
+            "Latin-1 'é'", "save the file as UTF-8")
+
+
+def test_a_stray_byte_in_the_header_is_located(good_file):
+    data = good_file.read_bytes()
+    good_file.write_bytes(data.replace(b"nose_tip_y", b"nose_tip_\xff", 1))
+    _raises(good_file, r"line 1 \(header\), column 'nose_tip_y': byte 0xff is not UTF-8")
+
+
 def test_bad_row_is_named_by_its_index_label():
     images = pd.Series(["1 2 3"], index=[41])
     with pytest.raises(K.KeypointsFormatError, match=r"^row 41, column 'Image'.*3 values, expected 9216"):
@@ -246,7 +318,7 @@ def test_a_bad_row_deep_in_a_large_file_is_found():
 # The synthetic faces
 # --------------------------------------------------------------------------------------------
 def test_presence_reproduces_the_real_counts_exactly():
-    present = K.presence_mask(7049, seed=0)
+    present = S.presence_mask(7049, seed=0)
     assert present.shape == (7049, 15)
     counts = dict(zip(K.KEYPOINT_NAMES, present.sum(axis=0).tolist()))
     assert counts == REAL_NON_NULL
@@ -260,18 +332,18 @@ def test_presence_reproduces_the_real_counts_exactly():
 
 def test_presence_scales_to_other_sizes():
     for n in (1, 12, 100, 3000):
-        present = K.presence_mask(n)
+        present = S.presence_mask(n)
         assert present.shape == (n, 15)
-    assert K.presence_mask(100).all(axis=1).sum() == round(100 * 2140 / 7049)
+    assert S.presence_mask(100).all(axis=1).sum() == round(100 * 2140 / 7049)
 
 
 def test_keypoints_follow_the_real_statistics():
-    keypoints = K.sample_keypoints(20000, seed=1)
-    np.testing.assert_allclose(keypoints.mean(axis=0), K._SHAPE_MEAN, atol=0.15)
-    np.testing.assert_allclose(keypoints.std(axis=0), K._SHAPE_STD, rtol=0.06)
+    keypoints = S.sample_keypoints(20000, seed=1)
+    np.testing.assert_allclose(keypoints.mean(axis=0), S._SHAPE_MEAN, atol=0.15)
+    np.testing.assert_allclose(keypoints.std(axis=0), S._SHAPE_STD, rtol=0.06)
     assert keypoints.min() >= 0 and keypoints.max() <= 96
     # predicting the mean misses by about the real 3.14 px
-    assert abs(np.sqrt(keypoints.var(axis=0).mean()) - K.REAL_MEAN_PREDICTOR_RMSE) < 0.15
+    assert abs(np.sqrt(keypoints.var(axis=0).mean()) - S.REAL_MEAN_PREDICTOR_RMSE) < 0.15
 
 
 def test_synthetic_schema(small_faces):
@@ -284,25 +356,45 @@ def test_synthetic_schema(small_faces):
     values = df[list(K.KEYPOINT_COLUMNS)].to_numpy()
     assert np.nanmin(values) >= 0 and np.nanmax(values) <= 96
     # x and y are missing together, following presence_mask
-    present = K.presence_mask(12, seed=3)
+    present = S.presence_mask(12, seed=3)
     np.testing.assert_array_equal(~np.isnan(values), np.repeat(present, 2, axis=1))
 
 
 def test_synthetic_faces_are_deterministic(small_faces):
-    again = K.make_synthetic_faces(12, seed=3)
+    again = S.make_synthetic_faces(12, seed=3)
     pd.testing.assert_frame_equal(again, small_faces)
-    other = K.make_synthetic_faces(12, seed=4)
+    other = S.make_synthetic_faces(12, seed=4)
     assert other["Image"][0] != small_faces["Image"][0]
 
 
+# Checksums recorded with the code before nnreg/keypoints.py was split into nnreg/keypoints.py
+# and nnreg/synthetic_faces.py (commit 1b91707, x86-64, NumPy 2.4.6): the split, and any later
+# refactoring, must not change a byte of the synthetic faces.
+SYNTHETIC_64_SHA256 = "16e9204cf4076857d549477fee3c048acf7b2cce54dc2ac2fccfd5f2224d31cc"
+SYNTHETIC_CACHE = (238_598_916, "b16af3f111b8b53a2f4d82b9cc8eb909d15894fe833a00774ed94d5f271f0e60")
+
+
+def test_64_synthetic_faces_are_byte_for_byte_unchanged(tmp_path):
+    path = tmp_path / "faces.csv"
+    K.write_keypoints_csv(S.make_synthetic_faces(64, seed=0), path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SYNTHETIC_64_SHA256
+
+
+def test_the_chapter_cache_is_byte_for_byte_unchanged():
+    path = S.synthetic_faces_csv()  # data/synthetic_faces.csv, the one chapter 6 reads (~20 s if missing)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert S.cache_is_fresh(path)  # the file's size and SHA-256 are the recorded ones
+    assert (meta["size"], meta["sha256"]) == SYNTHETIC_CACHE
+
+
 def test_chunking_does_not_change_the_faces(small_faces):
-    pd.testing.assert_frame_equal(K.make_synthetic_faces(12, seed=3, chunk_rows=5), small_faces)
+    pd.testing.assert_frame_equal(S.make_synthetic_faces(12, seed=3, chunk_rows=5), small_faces)
 
 
 def test_eyes_are_drawn_at_the_eye_centres():
-    df = K.make_synthetic_faces(40, seed=5)
+    df = S.make_synthetic_faces(40, seed=5)
     images = K.parse_images(df["Image"]).reshape(-1, 96, 96).astype(float)
-    keypoints = K.sample_keypoints(40, seed=5).reshape(-1, 15, 2)
+    keypoints = S.sample_keypoints(40, seed=5).reshape(-1, 15, 2)
     rows = np.arange(40)
     def at(k, dx=0.0, dy=0.0):
         x = np.rint(keypoints[:, k, 0] + dx).astype(int)
@@ -317,32 +409,32 @@ def test_eyes_are_drawn_at_the_eye_centres():
 # The cache and the choice of data
 # --------------------------------------------------------------------------------------------
 def test_cache_is_written_reused_and_rebuilt_when_stale(tmp_path, monkeypatch):
-    path = K.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
+    path = S.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["rows"] == 6 and meta["seed"] == 2
-    assert K.cache_is_fresh(path, 6, 2)
+    assert S.cache_is_fresh(path, 6, 2)
     original = path.read_bytes()
     stamp = path.stat().st_mtime_ns
-    assert K.synthetic_faces_csv(tmp_path, n_rows=6, seed=2) == path
+    assert S.synthetic_faces_csv(tmp_path, n_rows=6, seed=2) == path
     assert path.stat().st_mtime_ns == stamp  # reused, not rewritten
 
     # an edited file is stale and rebuilt
     path.write_bytes(original.replace(b",", b";", 1))
-    assert not K.cache_is_fresh(path, 6, 2)
-    K.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
+    assert not S.cache_is_fresh(path, 6, 2)
+    S.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
     assert path.read_bytes() == original
 
     # so is a truncated one, one without its record, and one from another generator version
     path.write_bytes(original[:-10])
-    assert not K.cache_is_fresh(path, 6, 2)
-    K.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
+    assert not S.cache_is_fresh(path, 6, 2)
+    S.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
     path.with_suffix(".json").unlink()
-    assert not K.cache_is_fresh(path, 6, 2)
-    K.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
-    assert K.cache_is_fresh(path, 6, 2)
-    monkeypatch.setattr(K, "_fingerprint", lambda n, s: "another generator")
-    assert not K.cache_is_fresh(path, 6, 2)
-    assert not K.cache_is_fresh(path, 7, 2)
+    assert not S.cache_is_fresh(path, 6, 2)
+    S.synthetic_faces_csv(tmp_path, n_rows=6, seed=2)
+    assert S.cache_is_fresh(path, 6, 2)
+    monkeypatch.setattr(S, "_fingerprint", lambda n, s: "another generator")
+    assert not S.cache_is_fresh(path, 6, 2)
+    assert not S.cache_is_fresh(path, 7, 2)
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
@@ -356,7 +448,7 @@ def test_load_faces_prefers_the_real_file(tmp_path, monkeypatch, capsys, small_f
 
 @pytest.mark.parametrize("forced", [True, False])
 def test_load_faces_falls_back_to_synthetic(tmp_path, monkeypatch, capsys, small_faces, forced):
-    monkeypatch.setattr(K, "SYNTHETIC_ROWS", 10)  # keep the test fast
+    monkeypatch.setattr(S, "SYNTHETIC_ROWS", 10)  # keep the test fast
     if forced:
         K.write_keypoints_csv(small_faces, tmp_path / "training.csv")
         monkeypatch.setenv(K.SYNTHETIC_ENV, "1")
