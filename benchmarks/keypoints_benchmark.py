@@ -4,15 +4,20 @@ Measures, on the CPU unless NNREG_DEVICE says otherwise:
   1. generating the 7,049 synthetic faces and writing them as a Kaggle-format CSV;
   2. reading and checking that file (nnreg.keypoints.read_keypoints_csv);
   3. parsing the 2,140 complete images: per row (str.split) against vectorised (parse_images);
-  4. one training epoch (1,926 faces, batches of 64) of the chapter's FCN and CNN;
-  5. the whole chapter notebook, executed on the synthetic faces, with the validation RMSE of the
-     mean face, the FCN, the CNN and the improved CNN read from the executed kernel.
+  4. the whole chapter notebook, executed on the synthetic faces, with the validation RMSE of the
+     mean face, the FCN, the CNN and the better CNN read from the executed kernel;
+  5. (with --ablation-seeds) in that same kernel, with the chapter's own code: which of the
+     better CNN's changes pays, each alone and all three (flips, the one-cycle schedule, batches
+     of 32), over several seeds, and the FCN and plain CNN over the same seeds: the spread the
+     notebook's asserts must leave room for.
 
+The speed of one CNN training epoch, loop against loop, is measured by cnn_epoch_benchmark.py.
 Wall-clock and process CPU time are both reported, with the load average: on a shared machine the
 wall-clock times are inflated by other work, the CPU times much less.
 
-    .venv/bin/python benchmarks/keypoints_benchmark.py            # everything (~10 minutes)
-    .venv/bin/python benchmarks/keypoints_benchmark.py --quick    # without the notebook run
+    .venv/bin/python benchmarks/keypoints_benchmark.py                          # ~8 minutes
+    .venv/bin/python benchmarks/keypoints_benchmark.py --ablation-seeds 0 1 2   # ~1 hour more
+    .venv/bin/python benchmarks/keypoints_benchmark.py --quick                  # no notebook
 
 Writes benchmarks/keypoints_RESULTS.md (or --out).
 """
@@ -21,16 +26,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
+from machine import cpu_name, uptime
 from nnreg import keypoints as K
 from nnreg import synthetic_faces as S
 
@@ -50,105 +53,113 @@ class Timer:
         self.cpu = time.process_time() - self.cpu
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+# Appended to the chapter and run in its kernel: the chapter's own models, loaders and fit.
+ABLATION = """
+import json
+def ablation_run(model_name, seed, flips=False, schedule=False, batch_size=64):
+    torch.manual_seed(seed)  # initial weights and dropout masks
+    flip_generator.manual_seed(seed + 1)
+    if model_name == "FCN":
+        model = KeypointFCN().to(device)
+        train, val, X_val = train_loader_fcn.dataset, val_loader_fcn, X_val_fcn
+    else:
+        model = KeypointCNN().to(device, memory_format=torch.channels_last)
+        train, val, X_val = train_loader_cnn.dataset, val_loader_cnn, X_val_cnn
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    history = fit(model, loader, val, num_epochs=num_epochs, max_lr=2e-3 if schedule else None,
+                  augment=random_flip if flips else None, desc=f"{model_name} seed {seed}")
+    row = {"model": model_name, "seed": seed, "flips": flips, "schedule": schedule,
+           "batch_size": batch_size, "rmse": rmse(predict(model, X_val), y_val),
+           "seconds": history["seconds"]}
+    if model_name == "CNN":
+        row["rmse_tta"] = rmse(predict_with_flip(model, X_val), y_val)
+    print("ABLATION-ROW " + json.dumps(row), flush=True)
 
-
-def load() -> str:
-    try:
-        return " ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
-class KeypointFCN(nn.Module):  # as in the chapter
-    def __init__(self):
-        super().__init__()
-        self.fc1, self.fc2, self.fc3 = nn.Linear(9216, 1024), nn.Linear(1024, 512), nn.Linear(512, 30)
-        self.dropout = nn.Dropout(0.3)
-
-    def forward(self, x):
-        x = self.dropout(F.relu(self.fc1(x)))
-        return self.fc3(self.dropout(F.relu(self.fc2(x))))
-
-
-class KeypointCNN(nn.Module):  # as in the chapter
-    def __init__(self):
-        super().__init__()
-        self.conv1, self.conv2, self.conv3 = nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3), nn.Conv2d(64, 128, 3)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.fc1, self.fc2, self.fc3 = nn.Linear(12800, 256), nn.Linear(256, 128), nn.Linear(128, 30)
-        self.dropout1, self.dropout2 = nn.Dropout(0.1), nn.Dropout(0.2)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = self.pool(F.relu(self.conv3(x))).flatten(1)
-        x = self.dropout1(F.relu(self.fc1(x)))
-        return self.fc3(self.dropout2(F.relu(self.fc2(x))))
-
-
-def epoch_seconds(model, X, y, device, repeats=2):
-    """Seconds (wall, CPU) of each of ``repeats`` training epochs, batches of 64, Adam."""
-    model = model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    X, y = torch.from_numpy(X), torch.from_numpy(y)
-    out = []
-    for _ in range(repeats):
-        with Timer() as t:
-            for i in range(0, len(X), 64):
-                loss = F.mse_loss(model(X[i:i + 64].to(device)), y[i:i + 64].to(device))
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-        out.append((t.wall, t.cpu))
-    return out
-
+CONFIGS = [("FCN", {}), ("CNN", {}), ("CNN", {"flips": True}), ("CNN", {"schedule": True}),
+           ("CNN", {"batch_size": 32}), ("CNN", {"flips": True, "schedule": True, "batch_size": 32})]
+for seed in SEEDS:
+    for model_name, options in CONFIGS:
+        ablation_run(model_name, seed, **options)
+"""
 
 READ_RESULTS = """
 import json
 print("BENCHMARK-RESULTS " + json.dumps({
     "rmse_mean": rmse_mean, "rmse_fcn": rmse_fcn, "rmse_cnn": rmse_cnn,
-    "rmse_better": rmse_better, "rmse_tta": rmse_tta, "num_epochs_cnn": num_epochs_cnn,
+    "rmse_better": rmse_better, "rmse_tta": rmse_tta, "num_epochs": num_epochs,
     "fcn_seconds": history_fcn["seconds"], "cnn_seconds": history_cnn["seconds"],
     "better_seconds": history_better["seconds"], "device": str(device)}))
 """
 
 
-def run_notebook():
-    """Execute the chapter (synthetic faces) in a fresh kernel; return (seconds, results)."""
+def run_notebook(seeds=()):
+    """Execute the chapter (synthetic faces) in a fresh kernel; return (seconds, results, ablation)."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(READ_RESULTS))
+    if seeds:
+        nb.cells.append(nbformat.v4.new_code_cell(f"SEEDS = {list(seeds)!r}\n" + ABLATION))
     os.environ["NNREG_SYNTHETIC_FACES"] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
     client = NotebookClient(nb, timeout=3600, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     with Timer() as t:
         client.execute()
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
+    text = "".join(o.get("text", "") for c in nb.cells[-2:] for o in c.outputs
+                   if o.get("output_type") == "stream")
     line = next(s for s in text.splitlines() if s.startswith("BENCHMARK-RESULTS "))
-    return t.wall, json.loads(line.split(" ", 1)[1])
+    rows = [json.loads(s.split(" ", 1)[1]) for s in text.splitlines() if s.startswith("ABLATION-ROW ")]
+    return t.wall, json.loads(line.split(" ", 1)[1]), rows
+
+
+def ablation_lines(results, ablation):
+    """The ablation's table: each configuration's RMSE per seed, its mean, relative to the mean face."""
+    rows = ablation
+    seeds = sorted({r["seed"] for r in rows})
+    configs = []
+    for r in rows:
+        key = (r["model"], r["flips"], r["schedule"], r["batch_size"])
+        if key not in configs:
+            configs.append(key)
+    mean_face = results["rmse_mean"]
+    lines = ["", f"## Ablation: what each change buys ({results['num_epochs']} epochs, seeds {seeds})", "",
+             "Validation RMSE in px (the same 214 validation faces; a seed sets the initial weights, the "
+             "dropout masks, the batch order and the flips), trained in the chapter's kernel with its own "
+             "`fit`. The chapter's runs above are one more sample of the FCN, the CNN and all three (their "
+             "dropout masks differ from seed 0's here). TTA: with test-time flips.", "",
+             "| model | flips | one-cycle | batch | " + " | ".join(f"seed {s}" for s in seeds)
+             + " | mean | / mean face | TTA mean | TTA / mean face |",
+             "| --- | --- | --- | ---: |" + " ---: |" * (len(seeds) + 4)]
+    for model, flips, schedule, batch_size in configs:
+        runs = {r["seed"]: r for r in rows if (r["model"], r["flips"], r["schedule"], r["batch_size"])
+                == (model, flips, schedule, batch_size)}
+        values = [runs[s]["rmse"] for s in seeds if s in runs]
+        tta = [runs[s]["rmse_tta"] for s in seeds if s in runs and "rmse_tta" in runs[s]]
+        cells = [f"{runs[s]['rmse']:.3f}" if s in runs else "" for s in seeds]
+        mean = float(np.mean(values))
+        tta_cells = [f"{np.mean(tta):.3f}", f"{np.mean(tta) / mean_face:.3f}"] if len(tta) == len(values) else ["", ""]
+        lines.append(f"| {model} | {'yes' if flips else ''} | {'yes' if schedule else ''} | {batch_size} | "
+                     + " | ".join(cells) + f" | {mean:.3f} | {mean / mean_face:.3f} | " + " | ".join(tta_cells) + " |")
+    per_run = [r["rmse_tta"] / mean_face for r in rows if "rmse_tta" in r and r["flips"] and r["schedule"]
+               and r["batch_size"] == 32] + [results["rmse_tta"] / mean_face]
+    lines += ["", "The better CNN with test-time flips, per seed and in the chapter's run: "
+              f"{', '.join(f'{v:.3f}' for v in per_run)} x the mean face's RMSE ({mean_face:.3f} px)."]
+    return lines
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip executing the notebook")
+    parser.add_argument("--ablation-seeds", type=int, nargs="*", default=[],
+                        help="after the notebook, the ablation over these seeds (0 reuses the chapter's runs)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "keypoints_RESULTS.md"))
     args = parser.parse_args()
     device = torch.device(os.environ.get("NNREG_DEVICE", "cpu"))
-    rows, notes = [], []
-    loads = [load()]
+    rows = []
+    loads = [uptime()]
 
     with tempfile.TemporaryDirectory() as tmp:
         with Timer() as t:
@@ -169,30 +180,24 @@ def main():
         fast = K.parse_images(complete)
     rows.append((f"parse {len(complete):,} images vectorised (parse_images)", t))
     assert np.array_equal(slow, fast)
-    loads.append(load())
+    loads.append(uptime())
 
-    X = (fast[:1926].astype(np.float32) / 255.0)
-    y = np.random.default_rng(0).standard_normal((1926, 30)).astype(np.float32)
-    torch.manual_seed(0)
-    for name, model, inputs in [("FCN", KeypointFCN(), X), ("CNN", KeypointCNN(), X.reshape(-1, 1, 96, 96))]:
-        for k, (wall, cpu) in enumerate(epoch_seconds(model, inputs, y, device), start=1):
-            timer = Timer()
-            timer.wall, timer.cpu = wall, cpu
-            rows.append((f"{name}: training epoch {k} (1,926 faces, batches of 64, {device.type})", timer))
-    loads.append(load())
-
-    results = None
+    results, ablation = None, []
     if not args.quick:
-        seconds, results = run_notebook()
-        loads.append(load())
+        seconds, results, ablation = run_notebook(args.ablation_seeds)
+        loads.append(uptime())
 
     lines = [
         "# Chapter 6 (facial keypoints): measured speed and accuracy",
         "",
         f"Written by `benchmarks/keypoints_benchmark.py` on {time.strftime('%Y-%m-%d %H:%M')}.",
         f"Machine: {cpu_name()}, {os.cpu_count()} logical CPUs, torch {torch.__version__} with "
-        f"{torch.get_num_threads()} threads, device {device}. Load average (1, 5, 15 min) at the start, "
-        f"between the steps and at the end: {' / '.join(loads)}.",
+        f"{torch.get_num_threads()} threads, device {device}. `uptime` at the start, between the steps "
+        "and at the end:",
+        "",
+        "```",
+        *loads,
+        "```",
         "",
         "Wall-clock times count everything else running on the machine; CPU time is the process's own "
         "(all threads together). On a machine shared with other jobs, wall-clock times are inflated; on "
@@ -208,9 +213,11 @@ def main():
             "## The notebook, executed on the synthetic faces",
             "",
             f"Whole notebook (fresh kernel, `NNREG_SYNTHETIC_FACES=1`, synthetic cache present): "
-            f"**{seconds:.0f} s** wall-clock on {results['device']}; the CNNs trained for "
-            f"{results['num_epochs_cnn']} epochs. Training took {results['fcn_seconds']:.0f} s (FCN, 20 epochs), "
-            f"{results['cnn_seconds']:.0f} s (CNN) and {results['better_seconds']:.0f} s (better CNN).",
+            f"**{seconds:.0f} s** wall-clock on {results['device']}"
+            + (f", including the ablation below ({len(ablation)} more trainings)" if ablation else "")
+            + f"; every network trained for {results['num_epochs']} epochs. Training took "
+            f"{results['fcn_seconds']:.0f} s (FCN), {results['cnn_seconds']:.0f} s (CNN) and "
+            f"{results['better_seconds']:.0f} s (better CNN).",
             "",
             "| model | validation RMSE (px) | relative to the mean face |",
             "| --- | ---: | ---: |",
@@ -219,8 +226,10 @@ def main():
                           ("rmse_better", "better CNN (flips, one-cycle, batches of 32)"),
                           ("rmse_tta", "better CNN + test-time flips")]:
             lines.append(f"| {name} | {results[key]:.3f} | {results[key] / results['rmse_mean']:.2f} |")
-        lines += ["", "For comparison, on the real Kaggle data (the seed's figures, raw pixel targets, "
-                  "20 epochs): mean face 3.14 px, FCN 10.46 px, CNN 3.17 px."]
+        lines += ["", "For comparison, on the real Kaggle data (the original practical's figures, raw pixel "
+                  "targets, 20 epochs): mean face 3.14 px, FCN 10.46 px, CNN 3.17 px."]
+    if ablation:
+        lines += ablation_lines(results, ablation)
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
