@@ -17,7 +17,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
                --nbval-cell-timeout 1200
 
-.PHONY: help venv book test unit nbval execute lab check-book clean
+.PHONY: help venv book test unit nbval execute lab check-book pdf publish clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first if needed)"
@@ -25,6 +25,8 @@ help:
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make execute  re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make check-book  load every page of the built book in headless Chromium and check it"
+	@echo "make pdf      print the built book to _build/pdf/book.pdf and check it"
+	@echo "make publish  check the built book and put it on the gh-pages branch (ghp-import)"
 
 $(STAMP): requirements.txt pyproject.toml web_assets/lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This book needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11 or newer.")'
@@ -37,6 +39,7 @@ venv: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@$(BIN)/python publish/offline.py _build/html _build/nn-regression-offline.zip
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
 
@@ -61,8 +64,20 @@ execute: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
 
+# the built book in Chromium: 4 views (root and /nn-regression/, 1280 and 390 px), static checks
+# of the HTML, the offline zip opened from disk; its canary first (tests/browser/check_book.py)
 check-book: $(STAMP)
-	$(BIN)/python tests/browser/check_book.py _build/html
+	$(BIN)/python tests/browser/check_book.py _build/html --offline _build/nn-regression-offline.zip
+
+# the built book printed by Chromium, page by page, into one PDF; then checked with pypdf
+pdf: $(STAMP)
+	$(BIN)/python publish/pdf.py _build/html _build/pdf/book.pdf
+	$(BIN)/python tests/browser/check_pdf.py _build/pdf/book.pdf _build/html
+
+# a checked book onto the gh-pages branch, pushed to origin; -n writes .nojekyll, without which
+# GitHub's Jekyll drops _static/ and the site loads unstyled (README: "Publishing the book")
+publish: check-book
+	$(BIN)/ghp-import -n -p -f -m "The book, built from $$(git rev-parse --short HEAD)" _build/html
 
 clean:
 	rm -rf _build
