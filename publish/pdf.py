@@ -14,8 +14,8 @@ PDF; other links to the book go to the published site (`html.baseurl` in _config
 dropped when it is not set.
 
 Before printing, each page is measured in print layout: a code block, table or formula still
-wider than the paper is reported, and so is a progress bar that is not drawn; the PDF is written
-all the same and the exit status is 1. tests/browser/check_pdf.py checks the PDF afterwards.
+wider than the paper is reported; the PDF is written all the same and the exit status is 1.
+tests/browser/check_pdf.py checks the PDF afterwards.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from playwright.sync_api import sync_playwright
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NullObject, NumberObject
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from publish import chromium  # noqa: E402
@@ -43,28 +44,12 @@ PAPER = {"format": "A4", "margin": {"top": "14mm", "bottom": "14mm", "left": "12
 # the printable width of A4 less the margins (186 mm at 96 px per inch): measured layout = printed layout
 VIEWPORT = {"width": 703, "height": 1000}
 
-# The theme's print style, plus what a book on paper needs.
-PRINT_CSS = """
-@media print {
-  /* code wraps at the margin instead of being cut there */
-  pre, .highlight pre, .cell_output pre { white-space: pre-wrap !important; overflow-wrap: anywhere;
-    overflow: visible !important; }
-  /* folded code stays folded: drop the "Show code cell source" line that cannot be clicked */
-  details.hide:not([open]) > summary { display: none !important; }
-  /* the solutions are printed in the appendix */
-  .solution { display: none !important; }
-  .exercise::after { content: "The solution is in the appendix, at the end of the book.";
-    display: block; font-style: italic; font-size: 0.9em; margin: 0.2em 0 0.6em 0.6em; }
-  .solutions-appendix .solution { display: block !important; }
-  .solutions-appendix .exercise::after { content: none; }
-  .cell_output, .output, div.math, .pst-scrollable-table-container { overflow: visible !important; }
-  /* a code block or an output shorter than a page is not split over two */
-  div.cell_input, .cell_output > .output, div.highlight, div.math, img { break-inside: avoid; }
-}
-"""
+# The theme's print style, plus what a book on paper needs (code wrapped, solutions moved...)
+PRINT_CSS = (HERE / "print.css").read_text(encoding="utf-8")
 
 # In print layout: formulas and tables wider than the paper's text are scaled down to fit (to
-# half size at most); then what is still wider, and which bars are not drawn or not full.
+# half size at most); then what is still wider. (That the bars print finished, check_pdf.py reads
+# in the PDF.)
 FIT_AND_MEASURE_JS = """
 () => {
   const article = document.querySelector("article.bd-article") || document.body;
@@ -74,7 +59,6 @@ FIT_AND_MEASURE_JS = """
     const need = Math.max(el.scrollWidth, el.getBoundingClientRect().width);
     if (!hidden(el) && room > 0 && need > room + 1) el.style.zoom = Math.max(0.5, Math.floor((100 * room) / need) / 100);
   }
-  const width = article.getBoundingClientRect().width;
   const name = (el) => {
     const cell = el.closest("div.cell");
     const src = cell && cell.querySelector(".cell_input pre");
@@ -87,19 +71,6 @@ FIT_AND_MEASURE_JS = """
     if (hidden(el)) continue;
     const over = Math.max(el.scrollWidth - el.clientWidth, el.getBoundingClientRect().right - article.getBoundingClientRect().right);
     if (over > 2) problems.push(`${name(el)} is ${Math.round(over)}px wider than the printed text: cut at the margin`);
-  }
-  for (const view of article.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')) {
-    if (hidden(view)) continue;
-    const box = view.previousElementSibling;
-    if (!(box && box.classList.contains("widget-subarea") && box.childElementCount)) {
-      problems.push(`progress bar not drawn (${name(view)})`);
-      continue;
-    }
-    for (const bar of box.querySelectorAll(".widget-hprogress .progress")) {
-      const fill = bar.querySelector(".progress-bar");
-      if (!fill || fill.getBoundingClientRect().width < 0.995 * bar.getBoundingClientRect().width)
-        problems.push(`progress bar not finished (${name(view)}): ${box.textContent.trim().slice(0, 60)}`);
-    }
   }
   return problems;
 }

@@ -26,8 +26,9 @@ width (390 px). On every page, in every view:
 
 Besides: the HTML files load nothing from outside, hold no root-absolute URL and no image whose
 alt text is empty or a file name (static_checks.py); and one page of the offline zip, unpacked,
-opens through file:// with its math, images and bars. Screenshots of both widths go to
-``_build/screenshots/<width>/<page>.png`` with ``report.json``.
+opens through file:// with its math, images, bars and search. Screenshots of both widths go to
+``_build/screenshots/<width>/<page>.jpg`` (JPEG: a third quicker to write than PNG for these
+30,000 px pages), with ``report.json``.
 
 Before the book, the check runs itself on a small site with planted defects (canary.py) and stops
 if it misses any, so a green run means the checks really ran.
@@ -67,7 +68,7 @@ DESKTOP, PHONE = 1280, 390
 SEARCH_QUERY = "tensor"
 PAGE_TIMEOUT_MS = 60_000
 DEADLINE_S = 600  # a hung browser fails the check instead of CI's whole run
-MAX_SCREENSHOT_HEIGHT = 30_000  # px; taller pages are cut (and say so)
+MAX_SCREENSHOT_HEIGHT = 30_000  # px: the screenshot of a taller page shows its top 30,000 px
 PAGE_CHECKS_JS = (HERE / "page_checks.js").read_text(encoding="utf-8")
 AXE_JS = ROOT / "web_assets" / "browser-check" / "axe-core" / "axe.min.js"
 AXE_RUN = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
@@ -202,7 +203,7 @@ def notebook_source(html_dir: Path, page: str) -> str | None:
 
 
 def screenshot_path(screens_dir: Path, page: str) -> Path:
-    return screens_dir / (page.removesuffix(".html") + ".png")
+    return screens_dir / (page.removesuffix(".html") + ".jpg")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +269,8 @@ def look_at(page, url: str, view: View, screenshot: Path | None) -> tuple[list[s
     if screenshot is not None:
         height = min(data["page_height"], MAX_SCREENSHOT_HEIGHT)
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True, clip={"x": 0, "y": 0, "width": view.width, "height": height})
+        page.screenshot(path=str(screenshot), type="jpeg", quality=80, full_page=True,
+                        clip={"x": 0, "y": 0, "width": view.width, "height": height})
     return fails, data
 
 
@@ -276,6 +278,7 @@ def check_view(browser, site: Path, pages: list[str], view: View, screens: Path 
                log=print) -> list[Finding]:
     """Every page of the site in one view, then its links, downloads and search."""
     visits: list[Visit] = []
+    started = time.monotonic()
     with chromium.serve(site, view.prefix) as site_url:
         context = browser.new_context(viewport={"width": view.width, "height": 900}, device_scale_factor=1)
         context.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -311,6 +314,7 @@ def check_view(browser, site: Path, pages: list[str], view: View, screens: Path 
             search.failures += check_search(page, site_url, site) + watcher.take()
         context.close()
         _check_links_and_downloads(visits, site, site_url)
+    log(f"  view {view}: {len(pages)} pages in {time.monotonic() - started:.0f} s", flush=True)
     return [Finding(v.page, str(view), f) for v in visits for f in dict.fromkeys(v.failures)]
 
 
@@ -405,7 +409,7 @@ def check_site(site: Path, views: list[View], screens: Path | None, offline_zip:
     if any(v.axe for v in views) and not AXE_JS.is_file():
         raise SetupError(f"{AXE_JS.relative_to(ROOT)} is missing: run `make venv` (web_assets/fetch.py fetches it)")
     if screens is not None:  # drop the previous run's pictures (only those)
-        for old in screens.rglob("*.png") if screens.is_dir() else []:
+        for old in [*screens.rglob("*.jpg"), *screens.rglob("*.png")] if screens.is_dir() else []:
             old.unlink()
     findings = [Finding(page, "static", p) for page, problems in static_checks.check_site(site).items()
                 for p in problems]

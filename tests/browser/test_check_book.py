@@ -50,7 +50,7 @@ def test_pages_leave_out_sphinx_asset_folders(site):
 
 
 def test_screenshot_names_mirror_the_pages(tmp_path):
-    assert cb.screenshot_path(tmp_path, "chapters/01_tensors.html") == tmp_path / "chapters" / "01_tensors.png"
+    assert cb.screenshot_path(tmp_path, "chapters/01_tensors.html") == tmp_path / "chapters" / "01_tensors.jpg"
 
 
 def test_notebook_pages_are_those_with_an_ipynb_source(site):
