@@ -14,7 +14,7 @@ Two kinds of markup in ``chapters/``, both invisible in the full book:
 - a sphinx-exercise **solution block** in a markdown cell or page, ``:::{solution} label`` ...
   ``:::``, is the worked answer of an exercise.
 
-:mod:`student_edition.generate` writes the edition (stubs, no solution blocks, outputs cleared
-from the first stub on, plus what the notebooks need to run); :mod:`student_edition.leaks`
+:mod:`student_edition.generate` writes the edition (stubs, no solution blocks, no outputs that
+depend on the student's code, plus what the notebooks need to run); :mod:`student_edition.leaks`
 checks that no solution text survives in what it wrote or in the HTML built from it.
 """

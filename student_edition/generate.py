@@ -6,8 +6,11 @@ For each chapter notebook:
   ``student.task``), the names that later cells read from it, and ``raise NotImplementedError``.
   The stub keeps the cell's id, so that a test can put the solution back;
 - every ``:::{solution}`` block is removed from the markdown, and a cell left empty is dropped;
-- outputs are **kept before the first stub** (set-up, data, figures: the same for every student)
-  and **cleared from the first stub on** (they are what the student's code will produce).
+- outputs are **cleared where they depend on the student's code**: in a cell that reads a name
+  a stub must define, or a name defined from one (and so on); such a cell is tagged
+  ``output-cleared``. Every other output stays (set-up, data, diagrams: the same for every
+  student). Dependence is traced by name only, which is what the chapters need: their random
+  numbers come from seeded generators, not from state a student's cell could change.
 
 Pages (``.md``) lose their solution blocks too. Next to the chapters the edition gets what the
 notebooks need to run (``nnreg/``, ``requirements.txt``, ...), what the book build needs
@@ -29,6 +32,7 @@ import nbformat
 import yaml
 
 SOLUTION_TAG = "solution"
+CLEARED_TAG = "output-cleared"  # on a cell whose outputs the student's code will make
 HERE = Path(__file__).resolve().parent
 STUDENT_README = HERE / "handout_README.md"
 
@@ -190,8 +194,7 @@ def _check_is_next(nb, index: int, where: str) -> None:
 def student_notebook(nb, name: str):
     """The student version of the notebook ``nb`` (not modified); ``name`` is used in messages."""
     nb = copy.deepcopy(nb)
-    first_stub = None
-    cells = []
+    cells, tainted = [], set()  # tainted: names whose value comes from the student's code
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
         if cell.cell_type == "markdown":
@@ -204,18 +207,28 @@ def student_notebook(nb, name: str):
             if blocks and not text.strip():
                 continue
             cell.source = text if blocks else cell.source
-        elif cell.cell_type == "code" and is_solution_cell(cell):
-            _check_is_next(nb, index, where)
-            later = [_source(c) for c in nb.cells[index + 1 :] if c.cell_type == "code"]
-            read_later = set().union(*(names_read(s, f"{name}, a later cell") for s in later))
-            names = [n for n in names_bound(_source(cell), where) if n in read_later]
-            cell.source = stub_source(_task(cell, where), names)
-            cell.metadata = nbformat.from_dict({})
-            first_stub = len(cells) if first_stub is None else first_stub
+        elif cell.cell_type == "code":
+            cell.execution_count = None
+            source = _source(cell)
+            if is_solution_cell(cell):
+                _check_is_next(nb, index, where)
+                later = [_source(c) for c in nb.cells[index + 1 :] if c.cell_type == "code"]
+                read_later = set().union(*(names_read(s, f"{name}, a later cell") for s in later))
+                names = [n for n in names_bound(source, where) if n in read_later]
+                cell.source, cell.outputs = stub_source(_task(cell, where), names), []
+                cell.metadata = nbformat.from_dict({})
+                tainted |= set(names_bound(source, where))
+            elif names_read(source, where) & tainted:
+                tainted |= set(names_bound(source, where))
+                if cell.outputs:
+                    cell.outputs = []
+                    cell.metadata.setdefault("tags", []).append(CLEARED_TAG)
+            else:
+                tainted -= set(names_bound(source, where))
+                for output in cell.outputs:
+                    if output.get("output_type") == "execute_result":
+                        output["execution_count"] = None
         cells.append(cell)
-    for cell in cells[first_stub:] if first_stub is not None else []:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
     nb.cells = cells
     return nb
 

@@ -125,10 +125,29 @@ def test_a_solution_cell_becomes_a_stub_naming_what_later_cells_read():
         "# The cells below use: total.\n"
         'raise NotImplementedError("write this cell, then run it")'
     )
-    assert stub.id == solution.id and stub.metadata == {}
-    assert student.cells[0].outputs == first.outputs and student.cells[0].execution_count == 1
-    assert [c.outputs for c in student.cells[1:]] == [[], []]
-    assert student.cells[2].execution_count is None and student.cells[2].source == check.source
+    assert stub.id == solution.id and stub.metadata == {} and stub.outputs == []
+    assert student.cells[2].source == check.source
+
+
+def test_outputs_are_cleared_where_they_depend_on_the_students_code():
+    def cell(source, text):
+        return nbformat.v4.new_code_cell(source, outputs=[_out(text)], execution_count=1)
+
+    student = generate.student_notebook(_nb(
+        cell("a = 1", "before"),
+        _solution("b = a + 1", outputs=[_out("solution")]),
+        cell("assert b == 2\nc = b * 2", "check"),
+        cell("print(a)", "independent"),
+        cell("def twice():\n    return 2 * c", "uses c, from b"),
+        cell("print(twice())", "uses twice, from c"),
+        cell("c = 5", "c is the book's again"),
+        cell("print(c)", "so is this"),
+    ), "t.ipynb")
+    kept = [c.outputs[0].text if c.outputs else None for c in student.cells]
+    assert kept == ["before", None, None, "independent", None, None, "c is the book's again", "so is this"]
+    cleared = [generate.CLEARED_TAG in c.metadata.get("tags", []) for c in student.cells]
+    assert cleared == [False, False, True, False, True, True, False, False]
+    assert all(c.execution_count is None for c in student.cells)
 
 
 def test_names_read_includes_globals_used_inside_functions_only():
