@@ -76,6 +76,20 @@ FIT_AND_MEASURE_JS = """
 }
 """
 
+# Tells each exercise that has a solution where to find it (before the chapter is printed).
+POINT_TO_APPENDIX_JS = """
+(where) => {
+  for (const link of document.querySelectorAll(".solution .admonition-title a[href^='#']")) {
+    const exercise = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!exercise) continue;
+    const note = document.createElement("p");
+    note.className = "solution-in-appendix";
+    note.textContent = `Solution: in the appendix, ${where}.`;
+    exercise.appendChild(note);
+  }
+}
+"""
+
 # Turns the page into its part of the appendix: its solutions, opened, under the page's title.
 SOLUTIONS_JS = """
 (heading) => {
@@ -146,6 +160,7 @@ def print_pages(site: Path, entries: list[Entry], log=print) -> tuple[list[Print
             problems = [] if ready["mathjax"] in ("typeset", "none") else [f"MathJax: {ready['mathjax']}"]
             e.title = " ".join(page.locator("article.bd-article h1").first.inner_text().replace("#", "").split())
             page.add_style_tag(content=PRINT_CSS)
+            page.evaluate(POINT_TO_APPENDIX_JS, f'"Solutions: {e.title}"')
             page.emulate_media(media="print")
             problems += page.evaluate(FIT_AND_MEASURE_JS)
             pdf = page.pdf(print_background=True, **PAPER)
