@@ -41,12 +41,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -389,9 +391,13 @@ def check_offline(browser, zip_path: Path) -> list[Finding]:
         data = page.evaluate(PAGE_CHECKS_JS, {"phone": False})
         shown = page.evaluate("""() => ({math: document.querySelectorAll("mjx-container").length,
             images: Array.from(document.images).filter((i) => i.naturalWidth > 0).length})""")
+        fails = [f for f in page_failures(data, ready) if f.split(":")[0] in ("math", "image", "widget")] + found
+        seen = len(found)
+        # Sphinx's search lists its results from the index, then fetches each page for an excerpt:
+        # a browser does not fetch from file://, so the excerpts (only they) are missing offline
         searched = check_search(page, root.as_uri() + "/", root) if (root / "search.html").is_file() else []
+        searched += [f for f in found[seen:] if "Failed to fetch" not in f]
         context.close()
-    fails = [f for f in page_failures(data, ready) if f.split(":")[0] in ("math", "image", "widget")] + found
     if not shown["math"] or not shown["images"]:
         fails.append(f"opened from disk, {rel} shows {shown['math']} typeset formulas and {shown['images']} images")
     return [Finding(rel, "offline", f) for f in fails] + [Finding("search.html", "offline", f) for f in searched]
@@ -413,11 +419,19 @@ def check_site(site: Path, views: list[View], screens: Path | None, offline_zip:
             old.unlink()
     findings = [Finding(page, "static", p) for page, problems in static_checks.check_site(site).items()
                 for p in problems]
-    with sync_playwright() as pw, chromium.launch(pw, chromium_path) as browser:
-        for view in views:
-            findings += check_view(browser, site, pages, view, screens, deadline, log)
-        if offline_zip is not None:
-            findings += check_offline(browser, offline_zip)
+
+    def run(task) -> list[Finding]:  # one view, or the offline copy, in a browser of its own
+        with sync_playwright() as pw, chromium.launch(pw, chromium_path) as browser:
+            if task == "offline":
+                return check_offline(browser, offline_zip)
+            return check_view(browser, site, pages, task, screens, deadline, log)
+
+    # two at a time: the views wait on the browser most of the time, and CI has two cores
+    # (Playwright wants one instance per thread: each task starts its own)
+    tasks = [*views, *(["offline"] if offline_zip is not None else [])]
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for found in pool.map(run, tasks):
+            findings += found
     return findings
 
 
@@ -432,7 +446,7 @@ def report(findings: list[Finding], n_pages: int, out=print) -> int:
     for page in sorted(by_page):
         out(f"  {page}")
         for text, wheres in by_page[page].items():
-            out(f"    - [{', '.join(wheres)}] {text}")
+            out(f"    - [{', '.join(dict.fromkeys(wheres))}] {text}")
     return len(by_page)
 
 
