@@ -24,6 +24,7 @@ import argparse
 import io
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -148,29 +149,48 @@ class Printed:
     problems: list[str]
 
 
+def print_page(page, url: str, e: Entry) -> Printed:
+    """One page as a PDF, and the appendix part with its solutions (None when it has none)."""
+    page.goto(url + e.page)
+    ready = page.evaluate(chromium.PAGE_READY_JS)
+    problems = [] if ready["mathjax"] in ("typeset", "none") else [f"MathJax: {ready['mathjax']}"]
+    e.title = " ".join(page.locator("article.bd-article h1").first.inner_text().replace("#", "").split())
+    page.add_style_tag(content=PRINT_CSS)
+    page.evaluate(POINT_TO_APPENDIX_JS, f'"Solutions: {e.title}"')
+    page.emulate_media(media="print")
+    problems += page.evaluate(FIT_AND_MEASURE_JS)
+    pdf = page.pdf(print_background=True, **PAPER)
+    solutions = None
+    if page.evaluate(SOLUTIONS_JS, f"Solutions: {e.title}"):
+        problems += [f"(solutions) {p}" for p in page.evaluate(FIT_AND_MEASURE_JS)]
+        solutions = page.pdf(print_background=True, **PAPER)
+    page.emulate_media(media="screen")
+    return Printed(e, pdf, solutions, [f"{e.page}: {p}" for p in problems])
+
+
 def print_pages(site: Path, entries: list[Entry], log=print) -> tuple[list[Printed], str]:
-    """Each page as a PDF (and the appendix part with its solutions); the site URL it was served at."""
-    out = []
-    with sync_playwright() as pw, chromium.launch(pw) as browser, chromium.serve(site) as url:
-        page = browser.new_page(viewport=VIEWPORT)
-        for e in entries:
-            start = time.monotonic()
-            page.goto(url + e.page)
-            ready = page.evaluate(chromium.PAGE_READY_JS)
-            problems = [] if ready["mathjax"] in ("typeset", "none") else [f"MathJax: {ready['mathjax']}"]
-            e.title = " ".join(page.locator("article.bd-article h1").first.inner_text().replace("#", "").split())
-            page.add_style_tag(content=PRINT_CSS)
-            page.evaluate(POINT_TO_APPENDIX_JS, f'"Solutions: {e.title}"')
-            page.emulate_media(media="print")
-            problems += page.evaluate(FIT_AND_MEASURE_JS)
-            pdf = page.pdf(print_background=True, **PAPER)
-            solutions = None
-            if page.evaluate(SOLUTIONS_JS, f"Solutions: {e.title}"):
-                problems += [f"(solutions) {p}" for p in page.evaluate(FIT_AND_MEASURE_JS)]
-                solutions = page.pdf(print_background=True, **PAPER)
-            out.append(Printed(e, pdf, solutions, [f"{e.page}: {p}" for p in problems]))
-            log(f"  printed {e.page} ({time.monotonic() - start:.1f} s)", flush=True)
-    return out, url
+    """Every page printed, in the order of entries; and the site URL they were served at. Two
+    browsers print at once (each in a thread of its own, as Playwright wants), the pages shared
+    out by size."""
+    halves: list[list[Entry]] = [[], []]
+    for e in sorted(entries, key=lambda e: -(site / e.page).stat().st_size):
+        min(halves, key=lambda h: sum((site / x.page).stat().st_size for x in h)).append(e)
+
+    with chromium.serve(site) as url:
+        def run(half: list[Entry]) -> list[Printed]:
+            out = []
+            with sync_playwright() as pw, chromium.launch(pw) as browser:
+                page = browser.new_page(viewport=VIEWPORT)
+                for e in half:
+                    start = time.monotonic()
+                    out.append(print_page(page, url, e))
+                    log(f"  printed {e.page} ({time.monotonic() - start:.1f} s)", flush=True)
+            return out
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            printed = [p for half in pool.map(run, halves) for p in half]
+    order = {e.page: i for i, e in enumerate(entries)}
+    return sorted(printed, key=lambda p: order[p.entry.page]), url
 
 
 def merge(printed: list[Printed], site_url: str, baseurl: str, title: str, author: str) -> PdfWriter:
