@@ -69,3 +69,22 @@ check-book: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# --- the student edition (README.md, "The student edition"; student_edition/) ---------------------
+STUDENT      := _build/student
+STUDENT_HTML := _build/student-book/_build/html
+
+.PHONY: student student-book check-student-book
+
+student: $(STAMP)
+	$(BIN)/python -m student_edition build $(STUDENT)
+
+student-book: student
+	$(BIN)/jupyter-book build $(STUDENT) --path-output _build/student-book \
+	  --warningiserror --nitpick --keep-going
+	$(BIN)/python -m student_edition check $(STUDENT_HTML)
+	@echo
+	@echo "The student book is built. Open: file://$(CURDIR)/$(STUDENT_HTML)/index.html"
+
+check-student-book: $(STAMP)
+	$(BIN)/python tests/browser/check_book.py $(STUDENT_HTML)
