@@ -10,11 +10,15 @@ from __future__ import annotations
 import getpass
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from execute import bar_text  # noqa: E402  (how `make execute` writes a bar's text copy)
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 # absolute paths that would leak the author's machine into the book
@@ -90,6 +94,15 @@ def widget_problems(nb: dict) -> list[str]:
                     f"cell {i} shows a widget whose model {missing[0]} is not in the notebook's stored "
                     "widget state: the book and JupyterLab would show nothing or a bar at 0 % "
                     "(re-execute with `make execute`, which stores it)")
+                continue
+            final = bar_text(view.get("model_id"), state)
+            text = output.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if final is not None and text != final:
+                problems.append(
+                    f"cell {i} stores a bar whose text copy ({text[:40]!r}) is not its final state "
+                    f"({final[:40]!r}): an untrusted JupyterLab, GitHub and nbviewer show the text "
+                    "(re-execute with `make execute`, which writes it)")
     return problems
 
 
@@ -161,10 +174,10 @@ def _err():
     return {"output_type": "error", "ename": "ValueError", "evalue": "boom", "traceback": ["ValueError: boom"]}
 
 
-def _bar_view(model_id):
+def _bar_view(model_id, text="epochs: 100%|██████████|5/5"):
     return {"output_type": "display_data", "metadata": {},
             "data": {WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0},
-                     "text/plain": "epochs:   0%|          | 0/5"}}
+                     "text/plain": text}}
 
 
 def _bar_state(value, total, style="success", drop=None):
@@ -208,6 +221,8 @@ def test_checker_accepts_a_finished_bar_with_its_state():
     (_with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(5, 5, drop="label")),
      "not in the notebook's stored widget state"),
     (_with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(3, 5)), "unfinished progress bar"),
+    (_with_state(_nb(_code("bar", 1, [_bar_view("hbox", text="epochs:   0%|          | 0/5")])), _bar_state(5, 5)),
+     "text copy"),
     (_with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(5, 5, style="danger")),
      "unfinished progress bar"),
 ])
