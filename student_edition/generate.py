@@ -265,13 +265,16 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def configured_paths(config_text: str) -> list[str]:
-    """The folders ``_config.yml`` asks Sphinx to copy (relative to the book's source folder)."""
-    config = (yaml.safe_load(config_text) or {}).get("sphinx", {}).get("config", {}) or {}
+    """The folders ``_config.yml`` names for the build (relative to the book's source folder):
+    what Sphinx copies into the site, and the folders of the book's local extensions."""
+    sphinx = (yaml.safe_load(config_text) or {}).get("sphinx", {}) or {}
+    config = sphinx.get("config", {}) or {}
     paths = []
     for key in ("html_extra_path", "html_static_path"):
         value = config.get(key, [])
         paths += [value] if isinstance(value, str) else list(value)
-    return paths
+    paths += [folder.rstrip("/") for folder in (sphinx.get("local_extensions") or {}).values()]
+    return list(dict.fromkeys(paths))
 
 
 def student_config(config_text: str) -> str:

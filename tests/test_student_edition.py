@@ -191,9 +191,10 @@ def test_the_edition_is_never_written_over_the_sources(tmp_path):
 
 
 def test_the_student_config_names_the_edition_and_its_asset_paths():
-    config = 'title: "A Book"\nsphinx:\n  config:\n    html_extra_path: [web_assets/book]\n'
+    config = ('title: "A Book"\nsphinx:\n  local_extensions:\n    names: _ext/\n'
+              '  config:\n    html_extra_path: [web_assets/book]\n')
     assert generate.student_config(config).startswith('title: "A Book (student edition)"')
-    assert generate.configured_paths(config) == ["web_assets/book"]
+    assert generate.configured_paths(config) == ["web_assets/book", "_ext"]
 
 
 def test_the_leak_check_finds_a_solution_however_it_is_rendered(tmp_path):
