@@ -56,7 +56,7 @@ PAGE = """<!DOCTYPE html>
 <style>
   body {{ margin: 0 8px; font-family: sans-serif; }}
   article {{ max-width: 760px; }}
-  .cell_output {{ overflow-x: auto; }}
+  .cell_output, div.highlight pre {{ overflow-x: auto; }}
 </style>
 {head}
 <script src="_static/widgets/embed.js" data-jupyter-widgets-cdn="./"></script>
@@ -90,6 +90,7 @@ ZeroDivisionError: division on-purpose</pre></div></div></div>
 <p>Code may hold TeX: <code>r"\\(x\\)"</code>.</p>
 <div class="cell tag_scroll-wide-table"><div class="cell_output" tabindex="0"><div class="output text_html">{wide}</div></div></div>
 <div class="cell">{done}</div>
+<div class="cell tag_show-full-output"><div class="cell_output"><div class="output stream" style="height: 1000px">a tall output, shown whole on purpose</div></div></div>
 """
 
 BAD_BODY = """
@@ -107,6 +108,9 @@ plt.show()</pre></div><div class="cell_output"></div></div>
 <div class="cell"><div class="cell_input"><pre>df.head()</pre></div><div class="cell_output"><div class="output text_html">{wide}</div></div></div>
 <div class="cell"><div class="cell_input"><pre>for epoch in tqdm(range(20)): ...</pre></div>{zero}</div>
 <div class="cell"><div class="cell_input"><pre>for epoch in tqdm(range(20)): break</pre></div>{broken}</div>
+<div class="cell"><div class="cell_input"><div class="highlight"><pre>x = 1  # {long}</pre></div></div>
+<div class="cell_output"><div class="output stream" style="height: 1000px">a tall output</div>
+<img src="_images/plot.png" alt="A grey square, drawn too small" width="120"></div></div>
 <div style="width: 600px">a box 600px wide: wider than a phone</div>
 <div style="overflow: hidden; width: 300px"><div style="width: 1000px">a line cut at the edge of a phone</div></div>
 <p><button class="planted-nameless-button"></button></p>
@@ -146,6 +150,10 @@ EXPECTED = [
     ("bad.html", "all", "progress bar at 0%"),
     ("bad.html", "all", "widget failed to render"),
     ("bad.html", "desktop", "wider than the text column"),
+    ("bad.html", "desktop", "code lines cut at the right in 1 block(s)"),
+    ("bad.html", "desktop", "px tall: shorten it, hide it"),
+    ("bad.html", "desktop", "plot shown only 120px wide"),
+    ("bad.html", "desktop", "absolute path in the output: /tmp/x.py"),
     ("bad.html", "phone", "the page scrolls sideways"),
     ("bad.html", "phone", "cut off at the edge"),
     ("bad.html", "sub-path", "axe: button-name"),
@@ -179,7 +187,7 @@ def write_site(root: Path) -> None:
     pages = {
         "index": ("Clean", "", "_sources/index.ipynb", CLEAN_BODY.format(wide=WIDE_TABLE, done=view(ids["done"]))),
         "bad": ("Bad", BAD_HEAD, "_sources/missing.ipynb",
-                BAD_BODY.format(wide=WIDE_TABLE, zero=view(ids["zero"]), broken=view(ids["broken"]))),
+                BAD_BODY.format(wide=WIDE_TABLE, zero=view(ids["zero"]), broken=view(ids["broken"]), long="a" * 300)),
         "search": ("Search", "", "_sources/index.ipynb", SEARCH_BODY),
     }
     for name, (title, head, download, body) in pages.items():
