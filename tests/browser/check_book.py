@@ -246,7 +246,7 @@ class Watcher:
     """Collects a page's network and JavaScript failures between two calls of take()."""
 
     def __init__(self, page, site_url: str):
-        self.site_url, self.found = site_url, []
+        self.found: list[str] = []
         add = lambda p: p and self.found.append(p)  # noqa: E731
         page.on("request", lambda r: add(network_problem("request", r.url, site_url)))
         page.on("response", lambda r: add(network_problem("response", r.url, site_url, status=r.status)))
