@@ -11,7 +11,8 @@ What the reader of the PDF must find, read from the PDF itself (pypdf):
   outputs and of solutions aside), and in its part of the appendix as many as its solutions show;
 - each stored progress bar printed finished: "100%" at least once per bar (beyond the times the
   chapter's own text says 100%);
-- every page A4 or US Letter.
+- every page A4 or US Letter;
+- no link left pointing at the loopback server the pages were printed from.
 It prints the page count and the size. Exit status 0 when the PDF passes, 1 when not, 2 when it
 cannot be read. Code is not checked here: publish/pdf.py measures, in print layout, that no code
 block, table or formula is wider than the paper before it prints.
@@ -26,6 +27,7 @@ import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
@@ -186,6 +188,12 @@ def check(pdf: Path, expected: list[Expected]) -> list[str]:
                     problems.append(f"{e.page}: {images} image(s) in its part of the appendix, "
                                     f"but its solutions show {e.solution_plots}")
 
+    for i, page in enumerate(pages):
+        for ref in page.get("/Annots") or []:
+            action = ref.get_object().get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if urlsplit(uri).hostname in ("127.0.0.1", "localhost", "::1"):
+                problems.append(f"page {i + 1} links to the printing machine's own server: {uri}")
     for i, text in enumerate(texts):
         for m in list(RAW_TEX.finditer(text))[:3]:
             problems.append(f"raw TeX {m.group()!r} on page {i + 1}: "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
+from pypdf.annotations import Link
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
 HERE = Path(__file__).resolve().parent
@@ -20,8 +21,10 @@ from publish.pdf import APPENDIX_TITLE, toc_entries  # noqa: E402
 A4 = (595.28, 841.89)
 
 
-def make_pdf(path: Path, pages: list[dict], bookmarks: list[tuple[str, int, int]]) -> Path:
-    """pages: {"text": lines, "images": n, "size": (w, h)}; bookmarks: (title, page, depth)."""
+def make_pdf(path: Path, pages: list[dict], bookmarks: list[tuple[str, int, int]],
+             links: list[tuple[int, str]] = ()) -> Path:
+    """pages: {"text": lines, "images": n, "size": (w, h)}; bookmarks: (title, page, depth);
+    links: (page, URL)."""
     writer = PdfWriter()
     font = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
                                                 NameObject("/Subtype"): NameObject("/Type1"),
@@ -47,6 +50,8 @@ def make_pdf(path: Path, pages: list[dict], bookmarks: list[tuple[str, int, int]
         page[NameObject("/Contents")] = writer._add_object(content)
         page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font}),
                                                            NameObject("/XObject"): xobjects})
+    for number, uri in links:
+        writer.add_annotation(number, Link(rect=(60, 700, 200, 720), url=uri))
     parents = {}
     for title, number, depth in bookmarks:
         parents[depth] = writer.add_outline_item(title=title, page_number=number, parent=parents.get(depth - 1))
@@ -73,6 +78,12 @@ GOOD_MARKS = [("Neural Networks for Regression", 0, 0), ("Part one", 1, 0), ("1.
 
 def test_a_good_pdf_passes(tmp_path):
     assert cp.check(make_pdf(tmp_path / "good.pdf", GOOD_PAGES, GOOD_MARKS), EXPECTED) == []
+
+
+def test_a_link_to_the_printing_server_is_named(tmp_path):
+    links = [(1, "https://pytorch.org/docs/"), (3, "http://127.0.0.1:41739/_sources/chapters/05.ipynb")]
+    problems = cp.check(make_pdf(tmp_path / "links.pdf", GOOD_PAGES, GOOD_MARKS, links), EXPECTED)
+    assert problems == ["page 4 links to the printing machine's own server: http://127.0.0.1:41739/_sources/chapters/05.ipynb"]
 
 
 def _with(pages=None, marks=None, **page_changes):
