@@ -11,7 +11,7 @@ folded code stays folded (its "Show code" line is dropped), and the exercise sol
 dropdowns online, are printed in an appendix ("Solutions", one part per chapter) so that a page
 never gives away the answer to the exercise on it. Links between chapters become links inside the
 PDF; other links to the book go to the published site (`html.baseurl` in _config.yml), or are
-dropped when it is not set.
+dropped when it is not set. Pages are numbered in the bottom margin.
 
 Before printing, each page is measured in print layout: a code block, table or formula still
 wider than the paper is reported; the PDF is written all the same and the exit status is 1.
@@ -218,9 +218,30 @@ def merge(printed: list[Printed], site_url: str, baseurl: str, title: str, autho
         for p, start in appendix:
             writer.add_outline_item(title=p.entry.title, page_number=start, parent=top)
     _retarget_links(writer, starts, site_url, baseurl)
+    number_pages(writer)
     writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "publish/pdf.py (Chromium, pypdf)"})
     writer.page_mode = "/UseOutlines"
     return writer
+
+
+PAGE_NUMBERS_HTML = """<style>@page {{ size: A4; margin: 0 }} body {{ margin: 0 }}
+div {{ height: 297mm; position: relative; break-after: page }}
+span {{ position: absolute; bottom: 6mm; left: 0; right: 0; text-align: center; font: 9pt sans-serif; color: #555 }}
+</style>{pages}"""
+
+
+def number_pages(writer: PdfWriter) -> None:
+    """Print the page numbers, centred in the bottom margin: Chromium prints one page per
+    number, each is laid over its page. (Each part was printed on its own, so Chromium's own
+    footer would count every chapter from 1.)"""
+    html = PAGE_NUMBERS_HTML.format(pages="".join(f"<div><span>{i}</span></div>" for i in range(1, len(writer.pages) + 1)))
+    with sync_playwright() as pw, chromium.launch(pw) as browser:
+        page = browser.new_page()
+        page.set_content(html)
+        numbers = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    for page, number in zip(writer.pages, numbers.pages):
+        page.merge_page(number)
+        page.compress_content_streams()  # merging leaves the page's content uncompressed
 
 
 def _append(writer: PdfWriter, pdf: bytes) -> int:

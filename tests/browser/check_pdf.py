@@ -11,7 +11,7 @@ What the reader of the PDF must find, read from the PDF itself (pypdf):
   outputs and of solutions aside), and in its part of the appendix as many as its solutions show;
 - each stored progress bar printed finished: "100%" at least once per bar (beyond the times the
   chapter's own text says 100%);
-- every page A4 or US Letter;
+- every page A4 or US Letter, with its number at the foot;
 - no link left pointing at the loopback server the pages were printed from.
 It prints the page count and the size. Exit status 0 when the PDF passes, 1 when not, 2 when it
 cannot be read. Code is not checked here: publish/pdf.py measures, in print layout, that no code
@@ -188,6 +188,9 @@ def check(pdf: Path, expected: list[Expected]) -> list[str]:
                     problems.append(f"{e.page}: {images} image(s) in its part of the appendix, "
                                     f"but its solutions show {e.solution_plots}")
 
+    unnumbered = [i + 1 for i, text in enumerate(texts) if (text.strip().splitlines() or [""])[-1].strip() != str(i + 1)]
+    if unnumbered:
+        problems.append(f"{len(unnumbered)} page(s) without their number at the foot, e.g. page {unnumbered[0]}")
     for i, page in enumerate(pages):
         for ref in page.get("/Annots") or []:
             action = ref.get_object().get("/A")

@@ -23,16 +23,16 @@ A4 = (595.28, 841.89)
 
 def make_pdf(path: Path, pages: list[dict], bookmarks: list[tuple[str, int, int]],
              links: list[tuple[int, str]] = ()) -> Path:
-    """pages: {"text": lines, "images": n, "size": (w, h)}; bookmarks: (title, page, depth);
-    links: (page, URL)."""
+    """pages: {"text": lines, "images": n, "size": (w, h), "numbered": True (its number printed
+    last)}; bookmarks: (title, page, depth); links: (page, URL)."""
     writer = PdfWriter()
     font = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
                                                 NameObject("/Subtype"): NameObject("/Type1"),
                                                 NameObject("/BaseFont"): NameObject("/Helvetica")}))
-    for spec in pages:
+    for number, spec in enumerate(pages, start=1):
         page = writer.add_blank_page(*spec.get("size", A4))
         ops = ["BT /F1 11 Tf 14 TL 60 780 Td"]
-        for line in spec.get("text", []):
+        for line in spec.get("text", []) + ([str(number)] if spec.get("numbered", True) else []):
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
             ops.append(f"({escaped}) Tj T*")
         ops.append("ET")
@@ -103,6 +103,7 @@ def _with(pages=None, marks=None, **page_changes):
     (*_with(p1={"text": ["Tensor algebra"], "images": 1}), "'Tensors' is not printed on page 2"),
     (*_with(p2={"text": ["a Letter-sized page"], "images": 1, "size": (612, 792)}), None),  # Letter is fine
     (*_with(p2={"text": ["an A5 page"], "images": 1, "size": (420, 595)}), "page 3 is 420 x 595 pt: neither A4 nor Letter"),
+    (*_with(p2={"text": ["a page without its number"], "images": 1, "numbered": False}), "1 page(s) without their number at the foot, e.g. page 3"),
     (GOOD_PAGES, [m for m in GOOD_MARKS if m[0] != "5. Convolutional networks"], "bookmarks of the chapters are"),
     (GOOD_PAGES, [GOOD_MARKS[0], ("5. Convolutional networks", 3, 0), ("1. Tensors", 1, 0)] + GOOD_MARKS[4:],
      "bookmarks of the chapters are ['Neural Networks for Regression', '5. Convolutional networks', '1. Tensors']"),
