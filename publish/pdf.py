@@ -25,7 +25,7 @@ import io
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,8 +119,7 @@ class Entry:
     page: str  # 'chapters/01_tensors.html'
     level: int  # 0 the landing page and chapters, 1 a chapter's sections
     part: str | None = None
-    title: str = ""
-    children: list[Entry] = field(default_factory=list)
+    title: str = ""  # its heading, read from the page when it is printed
 
 
 def toc_entries(toc_file: Path) -> list[Entry]:
