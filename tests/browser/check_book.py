@@ -456,7 +456,10 @@ def run_canary(chromium_path: str, deadline: float) -> None:
 
     with tempfile.TemporaryDirectory(prefix="check-book-canary-") as tmp:
         site = Path(tmp) / "html"
-        canary.write_site(site)
+        try:
+            canary.write_site(site)
+        except FileNotFoundError as exc:  # the widget manager is fetched at set-up
+            raise SetupError(str(exc)) from None
         zipped = Path(tmp) / "canary.zip"
         canary.zip_site(site, zipped)
         findings = check_site(site, VIEWS, None, zipped, deadline, chromium_path, log=lambda *a, **k: None)
