@@ -108,14 +108,15 @@ wheelhouse:
 # these exact releases are the point of the run.
 TORCH_VERSIONS := 2.11.0 2.13.0 2.15.0
 test-torch-range:
-	@for v in $(TORCH_VERSIONS); do \
+	@failed=""; for v in $(TORCH_VERSIONS); do \
 	  echo "== $$(date -u +%H:%M:%S) torch $$v"; \
 	  test -x .torch-range/torch-$$v/bin/python || { $(PYTHON) -m venv .torch-range/torch-$$v && \
 	    PIP_CONSTRAINT=/dev/null .torch-range/torch-$$v/bin/python -m pip install --quiet \
 	      --disable-pip-version-check torch==$$v; } || exit 1; \
 	  $(MAKE) test TORCH=system PYTHON=$(CURDIR)/.torch-range/torch-$$v/bin/python \
-	    VENV=.torch-range/book-$$v || exit 1; \
-	done; echo "== $$(date -u +%H:%M:%S) torch $(TORCH_VERSIONS): passed"
+	    VENV=.torch-range/book-$$v || failed="$$failed $$v"; \
+	done; echo "== $$(date -u +%H:%M:%S) torch $(TORCH_VERSIONS): $${failed:+failed under$$failed}$${failed:-passed}"; \
+	test -z "$$failed"
 
 clean:
 	rm -rf _build
