@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import site
 import subprocess
 import sys
@@ -120,7 +121,8 @@ def check_torch(env: Path) -> str:
 
 def make_venv(env: Path, system_torch: bool) -> None:
     cfg = env / "pyvenv.cfg"
-    if cfg.is_file():
+    created = not cfg.is_file()
+    if not created:
         made_system = (env / MARKER).is_file()
         if made_system != system_torch:
             how = "with TORCH=system" if made_system else "without TORCH=system (with the pinned torch)"
@@ -136,7 +138,12 @@ def make_venv(env: Path, system_torch: bool) -> None:
     if system_torch:
         if interpreter_is_a_venv():
             link_interpreter_site(env)
-        print(check_torch(env), flush=True)
+        try:
+            print(check_torch(env), flush=True)
+        except SetupError:
+            if created:  # so that leaving TORCH unset next time makes a plain venv
+                shutil.rmtree(env)
+            raise
 
 
 def main(argv: list[str] | None = None) -> int:
