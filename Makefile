@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-requirements
 # TORCH=system: the venv uses the interpreter's own torch (a cluster module, conda, a container) and
 # pip installs everything else; WHEELHOUSE=path installs it offline from a folder that
 # `make wheelhouse` filled (README: "On a cluster without internet"). A venv made with
-# TORCH=system keeps it. Unset: the pinned torch of requirements-torch.txt.
+# TORCH=system keeps it. Unset: the pinned torch of requirements.txt.
 TORCH  ?= $(if $(wildcard $(VENV)/.torch-system),system,pinned)
 WHEELHOUSE ?=
 ifeq ($(filter pinned system,$(TORCH)),)
@@ -39,18 +39,18 @@ help:
 	@echo "make wheelhouse  download everything but torch into wheelhouse/, for a machine without internet"
 	@echo "make test-torch-range  the whole suite under torch $(TORCH_VERSIONS) (the supported range)"
 
-$(STAMP): requirements.txt requirements-torch.txt pyproject.toml web_assets/lock.json
+$(STAMP): requirements.txt pyproject.toml web_assets/lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This book needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11 or newer.")'
 ifneq ($(WHEELHOUSE),)
 	$(PYTHON) tools/wheelhouse.py check $(WHEELHOUSE)
 endif
 ifeq ($(TORCH),system)
 	$(PYTHON) tools/make_venv.py $(VENV) --system-torch
-	$(PIP_INSTALL) -r requirements.txt
+	$(PIP_INSTALL) -r $(VENV)/requirements-without-torch.txt
 	$(PIP_INSTALL) --no-deps -e .
 else
 	$(PYTHON) tools/make_venv.py $(VENV)
-	$(PIP_INSTALL) -r requirements-torch.txt -r requirements.txt -e .
+	$(PIP_INSTALL) -r requirements.txt
 endif
 	$(BIN)/python web_assets/fetch.py $(if $(WHEELHOUSE),--from $(WHEELHOUSE))
 	@touch $(STAMP)
@@ -71,14 +71,11 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NB) $(NBVAL_FLAGS)
 
+# Stores the widget state, so that each progress bar shows finished (n/n, final losses) in the
+# built book and in a trusted JupyterLab, and writes each bar's text copy from that final state
+# for untrusted views (execute/). tests/test_notebooks.py checks every bar's state and text.
 execute: $(STAMP)
-	@for nb in $(NB); do \
-	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 \
-	    --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.store_widget_state=False \
-	    "$$nb" || exit 1; \
-	done
+	$(BIN)/python -m execute $(NB)
 
 # JupyterLab refuses to run as root without --allow-root; in a container the user often is root.
 # LAB_ARGS: more options, e.g. LAB_ARGS="--ip=0.0.0.0 --no-browser" in a container (README).
@@ -120,3 +117,22 @@ test-torch-range:
 
 clean:
 	rm -rf _build
+
+# --- the student edition (README.md, "The student edition"; student_edition/) ---------------------
+STUDENT      := _build/student
+STUDENT_HTML := _build/student-book/_build/html
+
+.PHONY: student student-book check-student-book
+
+student: $(STAMP)
+	$(BIN)/python -m student_edition build $(STUDENT)
+
+student-book: student
+	$(BIN)/jupyter-book build $(STUDENT) --path-output _build/student-book \
+	  --warningiserror --nitpick --keep-going
+	$(BIN)/python -m student_edition check $(STUDENT_HTML)
+	@echo
+	@echo "The student book is built. Open: file://$(CURDIR)/$(STUDENT_HTML)/index.html"
+
+check-student-book: $(STAMP)
+	$(BIN)/python tests/browser/check_book.py $(STUDENT_HTML)

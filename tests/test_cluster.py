@@ -41,11 +41,11 @@ def test_range_is_declared_once_and_stated_alike_everywhere():
     assert (oldest, first_unsupported) == ((2, 11), (2, 16))
     stated = make_venv.describe_range(oldest, first_unsupported)
     assert f"torch {stated}" in (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"torch {stated}" in (ROOT / "requirements-torch.txt").read_text(encoding="utf-8")
+    assert f"torch {stated}" in (ROOT / "requirements.txt").read_text(encoding="utf-8")
 
 
 def test_the_range_run_tests_both_ends_and_the_pin():
-    pin = re.search(r"^torch==(\S+)$", (ROOT / "requirements-torch.txt").read_text(), re.M)[1]
+    pin = re.search(r"^torch==([\w.+]+)", (ROOT / "requirements.txt").read_text(), re.M)[1]
     tested = re.search(r"^TORCH_VERSIONS\s*:?=\s*(.+)$", (ROOT / "Makefile").read_text(), re.M)[1].split()
     oldest, first_unsupported = make_venv.declared_range()
     assert make_venv.release(tested[0]) == oldest
@@ -93,6 +93,16 @@ def test_a_range_of_another_form_is_refused(tmp_path, deps):
         make_venv.declared_range(tmp_path / "pyproject.toml")
 
 
+def test_all_but_torch_keeps_every_other_requirement(tmp_path):
+    (tmp_path / "requirements.txt").write_text(
+        "# the stack\ntorch==2.13.0  # pinned\ntorchsummary==1.5.1\ntorch [cuda] >= 2.11\n"
+        "numpy==2.4.6\n\n-e .\ntorch; sys_platform == 'linux'\n")
+    assert make_venv.requirements_without_torch(tmp_path / "requirements.txt") == (
+        "# the stack\ntorchsummary==1.5.1\nnumpy==2.4.6\n\n")
+    real = make_venv.requirements_without_torch()
+    assert "torch==" not in real and "-e ." not in real and "torchsummary==" in real and "jupyter-book==" in real
+
+
 # --- TORCH=system: the venv ---------------------------------------------------------------------
 
 @pytest.fixture()
@@ -108,6 +118,7 @@ def test_from_a_venv_the_new_venv_sees_that_venvs_torch(tmp_path, no_pip, capsys
     make_venv.make_venv(env, system_torch=True)
     assert "include-system-site-packages = false" in (env / "pyvenv.cfg").read_text()
     assert (env / make_venv.MARKER).is_file()
+    assert (env / make_venv.WITHOUT_TORCH).read_text() == make_venv.requirements_without_torch()
     line = capsys.readouterr().out.strip()
     assert line == f"TORCH=system: torch {torch.__version__} from {Path(torch.__file__).parent}"
     # made again: reused, and it still says which torch
@@ -115,18 +126,26 @@ def test_from_a_venv_the_new_venv_sees_that_venvs_torch(tmp_path, no_pip, capsys
     assert capsys.readouterr().out.strip() == line
 
 
-def test_from_a_real_interpreter_the_new_venv_uses_its_site_packages(tmp_path, no_pip, monkeypatch):
+def test_from_a_real_interpreter_the_new_venv_uses_its_site_packages(tmp_path, monkeypatch):
     # the base interpreter of this venv stands for a cluster's or conda's Python
     monkeypatch.setattr(make_venv, "interpreter_is_a_venv", lambda: False)
+    made, linked, real_builder = [], [], venv.EnvBuilder
+
+    def builder(**options):
+        made.append(options)
+        return real_builder(**{**options, "with_pip": False})
+
+    monkeypatch.setattr(make_venv.venv, "EnvBuilder", builder)
+    monkeypatch.setattr(make_venv, "link_interpreter_site", linked.append)
     env = tmp_path / "book"
     base_has_torch = subprocess.run([sys._base_executable, "-c", "import torch"], capture_output=True).returncode == 0
     if base_has_torch:
         make_venv.make_venv(env, system_torch=True)
+        assert "include-system-site-packages = true" in (env / "pyvenv.cfg").read_text()
     else:
         with pytest.raises(make_venv.SetupError, match="`import torch` fails with .*PYTHON=/path/to/python"):
             make_venv.make_venv(env, system_torch=True)
-    assert "include-system-site-packages = true" in (env / "pyvenv.cfg").read_text()
-    assert not list(env.glob(f"lib/*/site-packages/{make_venv.PTH}"))
+    assert made == [{"with_pip": True, "system_site_packages": True}] and linked == []
 
 
 def test_a_venv_without_torch_is_refused_with_the_way_forward(tmp_path, no_pip, monkeypatch):
@@ -170,8 +189,8 @@ def make_dry(*args: str) -> subprocess.CompletedProcess:
 
 def test_make_installs_the_pinned_torch_by_default(tmp_path):
     out = make_dry("venv", f"VENV={tmp_path / 'v'}").stdout
-    assert "-r requirements-torch.txt -r requirements.txt -e ." in out
-    assert "--system-torch" not in out and "--no-index" not in out
+    assert "-m pip install --quiet --disable-pip-version-check  -r requirements.txt\n" in out
+    assert "--system-torch" not in out and "--no-index" not in out and "without-torch" not in out
 
 
 def test_make_with_system_torch_and_a_wheelhouse_installs_offline_without_torch(tmp_path):
@@ -180,7 +199,8 @@ def test_make_with_system_torch_and_a_wheelhouse_installs_offline_without_torch(
     assert f"tools/make_venv.py {tmp_path / 'v'} --system-torch" in out
     installs = [line for line in out.splitlines() if " -m pip install " in line]
     assert len(installs) == 2 and all(f"--no-index --find-links {ROOT / 'wh'}" in line for line in installs)
-    assert "requirements-torch.txt" not in out and installs[1].endswith("--no-deps -e .")
+    assert installs[0].endswith(f"-r {tmp_path / 'v'}/{make_venv.WITHOUT_TORCH}")
+    assert installs[1].endswith("--no-deps -e .")
     assert "web_assets/fetch.py --from wh" in out
 
 

@@ -13,7 +13,9 @@ new venv sees the packages this interpreter sees, and nothing is installed here:
 
 Then torch must import in the new venv, from outside it, at a version inside the range that
 pyproject.toml declares (``torch>=X.Y,<X.Z``); otherwise this stops with what to do, before pip
-could install a torch of its own. A venv made this way is marked (MARKER) so that later `make`
+could install a torch of its own. What pip is to install instead is written to VENV/WITHOUT_TORCH:
+requirements.txt less torch and less the book's own package (make installs that with --no-deps,
+as its only dependency is torch). A venv made this way is marked (MARKER) so that later `make`
 calls keep TORCH=system. Standard library only.
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = ".torch-system"  # in VENV: made with --system-torch
 PTH = "_interpreter_site.pth"  # in VENV's site-packages, when made from a venv's interpreter
+WITHOUT_TORCH = "requirements-without-torch.txt"  # in VENV
 RANGE = re.compile(r"torch\s*>=\s*(\d+)\.(\d+)\s*,\s*<\s*(\d+)\.(\d+)")
 
 
@@ -53,6 +56,18 @@ def declared_range(pyproject: Path = ROOT / "pyproject.toml") -> tuple[tuple[int
     return (a, b), (c, d)
 
 
+def requirements_without_torch(path: Path = ROOT / "requirements.txt") -> str:
+    """requirements.txt less torch and less the book's own package (``-e .``): all that TORCH=system
+    installs, and all that the wheelhouse holds (tools/wheelhouse.py)."""
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if re.match(r"torch\s*(\[|[=<>!~;@]|$)", requirement) or requirement in ("-e .", "."):
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def release(version: str) -> tuple[int, int]:
     """(major, minor) of a torch version: '2.11.0+cu128' and NVIDIA's '2.11.0a0+git1234' are 2.11."""
     match = re.match(r"(\d+)\.(\d+)", version)
@@ -72,7 +87,7 @@ def check_version(version: str, oldest: tuple[int, int], first_unsupported: tupl
             f"torch {version} is outside the range this book supports and is tested with "
             f"({describe_range(oldest, first_unsupported)}, pyproject.toml). Use a PyTorch in that "
             "range (another cluster module or environment: PYTHON=/path/to/its/python), or leave "
-            "TORCH unset to install the pinned torch from requirements-torch.txt."
+            "TORCH unset to install the pinned torch of requirements.txt."
         )
 
 
@@ -136,6 +151,7 @@ def make_venv(env: Path, system_torch: bool) -> None:
         if system_torch:
             (env / MARKER).write_text(f"made from {sys.executable}\n", encoding="utf-8")
     if system_torch:
+        (env / WITHOUT_TORCH).write_text(requirements_without_torch(), encoding="utf-8")
         if interpreter_is_a_venv():
             link_interpreter_site(env)
         try:

@@ -2,8 +2,8 @@
 """A wheelhouse: everything set-up installs except torch, for a machine without internet.
 
     python tools/wheelhouse.py download DIR [--python-version 3.12 [--platform manylinux_2_28_x86_64]]
-        (`make wheelhouse`) with internet: the wheels of requirements.txt and of everything they
-        need, the build backend of the book's own package (pyproject.toml's build-system), and the
+        (`make wheelhouse`) with internet: the wheels of requirements.txt but torch, and of
+        everything they need, the build backend of the book's own package (pyproject.toml's build-system), and the
         pinned browser assets (web_assets/fetch.py --download-only); then DIR/manifest.json lists
         each file's name, version and sha256. Without --python-version the wheels are for this
         interpreter and machine; with it, for that CPython on a Linux platform (manylinux_2_28_x86_64,
@@ -26,6 +26,9 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_venv import requirements_without_torch  # noqa: E402  (one definition of "all but torch")
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.json"
@@ -87,7 +90,7 @@ def write_manifest(folder: Path, target: dict) -> dict:
     return manifest
 
 
-def build_source_only(folder: Path, cross: bool) -> None:
+def build_source_only(folder: Path, requirements: Path, cross: bool) -> None:
     """Wheels, built here, of the requirements that PyPI has only as source archives (sdists).
 
     pip cannot download for another platform without wheels, so these are built first; the
@@ -95,7 +98,7 @@ def build_source_only(folder: Path, cross: bool) -> None:
     """
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([*PIP, "download", "--quiet", "--no-deps", "--prefer-binary", "--dest", tmp,
-                        "-r", str(ROOT / "requirements.txt")], check=True)
+                        "-r", str(requirements)], check=True)
         sources = sorted(p for p in Path(tmp).iterdir() if p.suffix != ".whl")
         for source in sources:
             print(f"wheelhouse: {source.name} has no wheel on the index; building one", flush=True)
@@ -117,18 +120,21 @@ def download(folder: Path, python_version: str | None, platform: str) -> dict:
     if folder.exists():
         shutil.rmtree(folder)  # what an interrupted run left
     folder.mkdir(parents=True)
-    build_source_only(folder, cross=bool(python_version))
-    cmd = [*PIP, "download", "--only-binary=:all:", "--find-links", str(folder), "--dest", str(folder),
-           "-r", str(ROOT / "requirements.txt"), *build_requirements()]
     if python_version:
-        cmd += ["--python-version", python_version, "--implementation", "cp"]
-        for tag in manylinux_platforms(platform):
-            cmd += ["--platform", tag]
         target = {"python": python_version, "platform": platform}
+        target_flags = ["--python-version", python_version, "--implementation", "cp"]
+        target_flags += [flag for tag in manylinux_platforms(platform) for flag in ("--platform", tag)]
     else:
         target = {"python": "{}.{}".format(*sys.version_info[:2]), "platform": "this machine's"}
-    print("wheelhouse: pip", " ".join(cmd[len(PIP):]), flush=True)
-    subprocess.run(cmd, check=True)
+        target_flags = []
+    with tempfile.TemporaryDirectory() as tmp:
+        requirements = Path(tmp) / "requirements-without-torch.txt"
+        requirements.write_text(requirements_without_torch(), encoding="utf-8")
+        build_source_only(folder, requirements, cross=bool(python_version))
+        cmd = [*PIP, "download", "--only-binary=:all:", "--find-links", str(folder), "--dest", str(folder),
+               "-r", str(requirements), *build_requirements(), *target_flags]
+        print("wheelhouse: pip", " ".join(cmd[len(PIP):]), flush=True)
+        subprocess.run(cmd, check=True)
     torch_like = sorted(p.name for p in folder.iterdir() if TORCH_FAMILY.fullmatch(p.name.split("-")[0]))
     if torch_like:
         raise WheelhouseError(
@@ -140,10 +146,9 @@ def download(folder: Path, python_version: str | None, platform: str) -> dict:
     if final.exists():
         shutil.rmtree(final)  # a previous wheelhouse: replaced whole, so that nothing stale stays
     folder.rename(final)
-    folder = final
     size = sum(f["bytes"] for f in manifest["files"])
     largest = sorted(manifest["files"], key=lambda f: -f["bytes"])[:5]
-    print(f"wheelhouse: {len(manifest['files'])} files, {size / 1e6:.0f} MB in {folder} "
+    print(f"wheelhouse: {len(manifest['files'])} files, {size / 1e6:.0f} MB in {final} "
           f"(for Python {target['python']}, {target['platform']} platform); largest: "
           + ", ".join(f"{f['name']} {f['bytes'] / 1e6:.0f} MB" for f in largest))
     return manifest
