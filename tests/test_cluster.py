@@ -53,6 +53,13 @@ def test_the_range_run_tests_both_ends_and_the_pin():
     assert pin in tested
 
 
+def test_the_book_build_skips_the_range_runs_venvs():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert ".torch-range/*" in config["exclude_patterns"]  # their site-packages hold README.md files
+
+
 def test_this_torch_is_in_the_range():
     make_venv.check_version(torch.__version__, *make_venv.declared_range())
 
