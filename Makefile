@@ -5,6 +5,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
+# TORCH=system: the venv uses the interpreter's own torch (a cluster module, conda, a container) and
+# pip installs everything else; WHEELHOUSE=path installs it offline from a folder that
+# `make wheelhouse` filled (README: "On a cluster without internet"). A venv made with
+# TORCH=system keeps it. Unset: the pinned torch of requirements.txt.
+TORCH  ?= $(if $(wildcard $(VENV)/.torch-system),system,pinned)
+WHEELHOUSE ?=
+ifeq ($(filter pinned system,$(TORCH)),)
+$(error TORCH=$(TORCH): use TORCH=system (the interpreter's own torch) or leave it unset (the pinned torch))
+endif
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check \
+              $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
 # one notebook (make execute NB=chapters/01_tensors.ipynb) or, by default, every chapter
 NB     ?= $(sort $(wildcard chapters/*.ipynb))
 
@@ -17,7 +28,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
                --nbval-cell-timeout 1200
 
-.PHONY: help venv book test unit nbval execute lab check-book clean
+.PHONY: help venv book test unit nbval execute lab check-book pdf publish clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first if needed)"
@@ -25,18 +36,32 @@ help:
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make execute  re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make check-book  load every page of the built book in headless Chromium and check it"
+	@echo "make pdf      print the built book to _build/pdf/book.pdf and check it"
+	@echo "make publish  check the built book and put it on the gh-pages branch (ghp-import)"
+	@echo "make wheelhouse  download everything but torch into wheelhouse/, for a machine without internet"
+	@echo "make test-torch-range  the whole suite under torch $(TORCH_VERSIONS) (the supported range)"
 
 $(STAMP): requirements.txt pyproject.toml web_assets/lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This book needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11 or newer.")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python web_assets/fetch.py
+ifneq ($(WHEELHOUSE),)
+	$(PYTHON) tools/wheelhouse.py check $(WHEELHOUSE)
+endif
+ifeq ($(TORCH),system)
+	$(PYTHON) tools/make_venv.py $(VENV) --system-torch
+	$(PIP_INSTALL) -r $(VENV)/requirements-without-torch.txt
+	$(PIP_INSTALL) --no-deps -e .
+else
+	$(PYTHON) tools/make_venv.py $(VENV)
+	$(PIP_INSTALL) -r requirements.txt
+endif
+	$(BIN)/python web_assets/fetch.py $(if $(WHEELHOUSE),--from $(WHEELHOUSE))
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@$(BIN)/python publish/offline.py _build/html _build/nn-regression-offline.zip
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
 
@@ -49,20 +74,81 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NB) $(NBVAL_FLAGS)
 
+# Stores the widget state, so that each progress bar shows finished (n/n, final losses) in the
+# built book and in a trusted JupyterLab, and writes each bar's text copy from that final state
+# for untrusted views (execute/). tests/test_notebooks.py checks every bar's state and text.
 execute: $(STAMP)
-	@for nb in $(NB); do \
-	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 \
-	    --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.store_widget_state=False \
-	    "$$nb" || exit 1; \
-	done
+	$(BIN)/python -m execute $(NB)
 
+# JupyterLab refuses to run as root without --allow-root; in a container the user often is root.
+# LAB_ARGS: more options, e.g. LAB_ARGS="--ip=0.0.0.0 --no-browser" in a container (README).
+AS_ROOT := $(filter 0,$(shell id -u))
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters
+	$(if $(AS_ROOT),@echo "make lab: running as root (in a container?): JupyterLab starts with --allow-root")
+	$(BIN)/jupyter lab $(if $(AS_ROOT),--allow-root) $(LAB_ARGS) chapters
 
+# the built book in Chromium: 4 views (root and /nn-regression/, 1280 and 390 px), static checks
+# of the HTML, the offline zip opened from disk; its canary first (tests/browser/check_book.py)
 check-book: $(STAMP)
-	$(BIN)/python tests/browser/check_book.py _build/html
+	$(BIN)/python tests/browser/check_book.py _build/html --offline _build/nn-regression-offline.zip
+
+# the built book printed by Chromium, page by page, into one PDF; then checked with pypdf (the
+# check runs even when the printer reported a problem, and either failure fails the target)
+pdf: $(STAMP)
+	$(BIN)/python publish/pdf.py _build/html _build/pdf/book.pdf; printed=$$?; \
+	  $(BIN)/python tests/browser/check_pdf.py _build/pdf/book.pdf _build/html && exit $$printed
+
+# a checked book onto the gh-pages branch, pushed to origin; -n writes .nojekyll, without which
+# GitHub's Jekyll drops _static/ and the site loads unstyled (README: "Publishing the book")
+publish: check-book
+	$(BIN)/ghp-import -n -p -f -m "The book, built from $$(git rev-parse --short HEAD)" _build/html
+
+# The wheels of everything but torch, and the pinned browser assets, for a machine without internet
+# (README: "On a cluster without internet"). WHEEL_PYTHON=3.12: for that CPython on Linux x86-64
+# (WHEEL_PLATFORM, manylinux_2_28: glibc 2.28 or newer); unset: for this interpreter and machine.
+WHEEL_PYTHON   ?=
+WHEEL_PLATFORM ?= manylinux_2_28_x86_64
+.PHONY: wheelhouse test-torch-range
+wheelhouse:
+	$(PYTHON) tools/wheelhouse.py download $(or $(WHEELHOUSE),wheelhouse) \
+	  $(if $(WHEEL_PYTHON),--python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM))
+
+# The supported torch range (pyproject.toml), tested: the whole suite under its oldest release, the
+# pin and its newest, each as on a cluster: an interpreter with only that torch in it
+# (.torch-range/torch-V), and a book venv made from it with TORCH=system (.torch-range/book-V).
+# The torch install replaces any site-wide pip constraint (some images cap torch) with none:
+# these exact releases are the point of the run.
+TORCH_VERSIONS := 2.11.0 2.13.0 2.15.0
+test-torch-range:
+	@failed=""; for v in $(TORCH_VERSIONS); do \
+	  echo "== $$(date -u +%H:%M:%S) torch $$v"; \
+	  test -x .torch-range/torch-$$v/bin/python || { $(PYTHON) -m venv .torch-range/torch-$$v && \
+	    PIP_CONSTRAINT=/dev/null .torch-range/torch-$$v/bin/python -m pip install --quiet \
+	      --disable-pip-version-check torch==$$v; } || exit 1; \
+	  $(MAKE) test TORCH=system PYTHON=$(CURDIR)/.torch-range/torch-$$v/bin/python \
+	    VENV=.torch-range/book-$$v || failed="$$failed $$v"; \
+	done; echo "== $$(date -u +%H:%M:%S) torch $(TORCH_VERSIONS): $${failed:+failed under$$failed}$${failed:-passed}"; \
+	test -z "$$failed"
 
 clean:
 	rm -rf _build
+
+# --- the student edition (README.md, "The student edition"; student_edition/) ---------------------
+STUDENT      := _build/student
+STUDENT_HTML := _build/student-book/_build/html
+
+.PHONY: student student-book check-student-book
+
+student: $(STAMP)
+	$(BIN)/python -m student_edition build $(STUDENT)
+
+student-book: student
+	$(BIN)/jupyter-book build $(STUDENT) --path-output _build/student-book \
+	  --warningiserror --nitpick --keep-going
+	$(BIN)/python -m student_edition check $(STUDENT_HTML)
+	@echo
+	@echo "The student book is built. Open: file://$(CURDIR)/$(STUDENT_HTML)/index.html"
+
+check-student-book: $(STAMP)
+	$(BIN)/python tests/browser/check_book.py $(STUDENT_HTML)

@@ -114,14 +114,15 @@ def short_tracebacks() -> None:
 def setup(seed: int = 0, verbose: bool = True) -> torch.device:
     """The one call at the top of every chapter: style, seeds, device, short tracebacks.
 
-    Returns the device (see :func:`get_device`).
+    Prints the device and the torch version on one line (unless verbose=False); returns the
+    device (see :func:`get_device`).
     """
     short_tracebacks()
     use_style()
     seed_everything(seed)
     device = get_device()
-    if verbose:
-        print(f"Using device: {describe_device(device)}")
+    if verbose:  # one line: tests/nbval_sanitize.cfg replaces it whole (setup-device)
+        print(f"Using device: {describe_device(device)}, torch {torch.__version__}")
     return device
 
 

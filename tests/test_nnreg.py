@@ -145,6 +145,22 @@ def test_setup_seeds_and_reports_device(capsys, monkeypatch):
     assert torch.equal(first[0], second[0]) and np.array_equal(first[1], second[1])
 
 
+def test_setup_line_names_the_device_and_the_torch_on_one_line(capsys, monkeypatch):
+    import configparser
+    import re
+    from pathlib import Path
+
+    monkeypatch.setenv("NNREG_DEVICE", "cpu")
+    nnreg.setup(seed=0)
+    out = capsys.readouterr().out
+    assert out == f"Using device: {core.describe_device(torch.device('cpu'))}, torch {torch.__version__}\n"
+    # nbval's setup-device rule replaces the whole line, whatever the machine and the torch
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).with_name("nbval_sanitize.cfg"))
+    rule = cfg["setup-device"]
+    assert re.sub(rule["regex"], rule["replace"], out) == "Using device: DEVICE\n"
+
+
 # --- diagrams ---------------------------------------------------------------------------------
 
 def test_draw_network_draws_every_unit_up_to_the_cap():

@@ -2,23 +2,32 @@
 
 nbval (run by `make test` over chapters/) checks that the stored outputs are what the code
 produces; these checks catch what nbval cannot see: out-of-order or partial execution, stored
-errors, leaked paths, ignored outputs that nothing checks, unsafe loading.
+errors, leaked paths, ignored outputs that nothing checks, unsafe loading, progress bars that a
+reader would see empty or unfinished.
 """
 from __future__ import annotations
 
 import getpass
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from execute import bar_text  # noqa: E402  (how `make execute` writes a bar's text copy)
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 # absolute paths that would leak the author's machine into the book
 PATH_PATTERN = re.compile(r"(/home/\w|/Users/\w|/root/|/work/|/tmp/|/private/var/|[A-Z]:\\\\)")
 IGNORE_MARKER = "NBVAL_IGNORE_OUTPUT"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that shows a widget
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"  # the models, in the notebook metadata
+MODEL_REF = re.compile(r"IPY_MODEL_(\w+)")  # how a model names another (children, layout)
+PROGRESS_MODELS = {"FloatProgressModel", "IntProgressModel"}
 
 
 def _source(cell) -> str:
@@ -47,6 +56,56 @@ def _ignores_output(cell) -> bool:
     return any(line.lstrip("#").strip() == IGNORE_MARKER for line in first_lines) or "nbval-ignore-output" in _tags(cell)
 
 
+def widget_problems(nb: dict) -> list[str]:
+    """Widget outputs that would show nothing, or an unfinished bar, without a running kernel.
+
+    The book (embed.js) and JupyterLab draw a widget output from the notebook's stored widget
+    state: a view whose model, or one of the models it refers to, is missing from it shows nothing
+    (or its text fallback, a bar at 0 %). A progress bar must be stored finished: value == max,
+    not in tqdm's red 'danger' style (an interrupted loop, or one stopped early without saying so).
+    """
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    problems = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                continue
+            seen, todo, missing = set(), [view.get("model_id")], []
+            while todo:
+                model_id = todo.pop()
+                if model_id in seen:
+                    continue
+                seen.add(model_id)
+                if model_id not in state:
+                    missing.append(model_id)
+                    continue
+                model = state[model_id]
+                todo += MODEL_REF.findall(json.dumps(model.get("state", {})))
+                if model.get("model_name") in PROGRESS_MODELS:
+                    bar = model.get("state", {})
+                    if bar.get("value") != bar.get("max") or bar.get("bar_style") == "danger":
+                        problems.append(
+                            f"cell {i} stores an unfinished progress bar ({bar.get('value')} of "
+                            f"{bar.get('max')}, style {bar.get('bar_style')!r}): a reader sees it stopped; "
+                            "close it at its total (or shrink the total when a loop stops early)")
+            if missing:
+                problems.append(
+                    f"cell {i} shows a widget whose model {missing[0]} is not in the notebook's stored "
+                    "widget state: the book and JupyterLab would show nothing or a bar at 0 % "
+                    "(re-execute with `make execute`, which stores it)")
+                continue
+            final = bar_text(view.get("model_id"), state)
+            text = output.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if final is not None and text != final:
+                problems.append(
+                    f"cell {i} stores a bar whose text copy ({text[:40]!r}) is not its final state "
+                    f"({final[:40]!r}): an untrusted JupyterLab, GitHub and nbviewer show the text "
+                    "(re-execute with `make execute`, which writes it)")
+    return problems
+
+
 def notebook_problems(nb: dict, user: str | None = None) -> list[str]:
     """Everything wrong with a stored notebook, as readable sentences (empty when it is fine)."""
     problems = []
@@ -54,9 +113,7 @@ def notebook_problems(nb: dict, user: str | None = None) -> list[str]:
     if kernel != "python3":
         problems.append(f"kernelspec is {kernel!r}, expected 'python3'")
 
-    if "widgets" in nb.get("metadata", {}):
-        problems.append("notebook metadata stores widget state: the book would load ipywidgets from a CDN "
-                        "(re-execute with `make execute`, which does not store it)")
+    problems += widget_problems(nb)
 
     code_cells = [(i, c) for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code" and _source(c).strip()]
     counts = [c.get("execution_count") for _, c in code_cells]
@@ -117,9 +174,37 @@ def _err():
     return {"output_type": "error", "ename": "ValueError", "evalue": "boom", "traceback": ["ValueError: boom"]}
 
 
+def _bar_view(model_id, text="epochs: 100%|██████████|5/5"):
+    return {"output_type": "display_data", "metadata": {},
+            "data": {WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0},
+                     "text/plain": text}}
+
+
+def _bar_state(value, total, style="success", drop=None):
+    # the models tqdm.auto stores for one bar: a box holding a label, the bar and a second label
+    models = {
+        "hbox": ("HBoxModel", {"children": ["IPY_MODEL_label", "IPY_MODEL_bar", "IPY_MODEL_text"]}),
+        "label": ("HTMLModel", {"value": "epochs: 100%"}),
+        "bar": ("FloatProgressModel", {"value": value, "max": total, "bar_style": style}),
+        "text": ("HTMLModel", {"value": f"{value}/{total}"}),
+    }
+    return {model_id: {"model_name": name, "state": state}
+            for model_id, (name, state) in models.items() if model_id != drop}
+
+
+def _with_state(nb, state):
+    nb["metadata"]["widgets"] = {WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}}
+    return nb
+
+
 def test_checker_accepts_a_clean_notebook():
     nb = _nb(_code("x = 1", 1), _code("# NBVAL_IGNORE_OUTPUT\nt = 2.5\nprint(t)", 2), _code("assert t > 0", 3),
              _code("1/0", 4, [_err()], tags=["raises-exception"]))
+    assert notebook_problems(nb) == []
+
+
+def test_checker_accepts_a_finished_bar_with_its_state():
+    nb = _with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(5, 5))
     assert notebook_problems(nb) == []
 
 
@@ -132,7 +217,14 @@ def test_checker_accepts_a_clean_notebook():
     (_nb(_code("# NBVAL_IGNORE_OUTPUT\nprint(3)", 1), _code("print(4)", 2)), "asserts anything"),
     (_nb(_code("print(p)", 1, [{"output_type": "stream", "name": "stdout", "text": "/home/alice/book/x.pt\n"}])), "absolute path"),
     (_nb(_code("m = torch.load('m.pt')", 1)), "weights_only=True"),
-    ({**_nb(_code("a", 1)), "metadata": {"kernelspec": {"name": "python3"}, "widgets": {}}}, "widget state"),
+    (_nb(_code("bar", 1, [_bar_view("hbox")])), "not in the notebook's stored widget state"),
+    (_with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(5, 5, drop="label")),
+     "not in the notebook's stored widget state"),
+    (_with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(3, 5)), "unfinished progress bar"),
+    (_with_state(_nb(_code("bar", 1, [_bar_view("hbox", text="epochs:   0%|          | 0/5")])), _bar_state(5, 5)),
+     "text copy"),
+    (_with_state(_nb(_code("bar", 1, [_bar_view("hbox")])), _bar_state(5, 5, style="danger")),
+     "unfinished progress bar"),
 ])
 def test_checker_rejects(nb, expected):
     problems = notebook_problems(nb)

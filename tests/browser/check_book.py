@@ -1,239 +1,171 @@
 #!/usr/bin/env python3
 """Check the built HTML book the way a student sees it: every page in headless Chromium.
 
-    python tests/browser/check_book.py _build/html          (what `make check-book` runs)
+    python tests/browser/check_book.py _build/html --offline _build/nn-regression-offline.zip
+                                                                  (what `make check-book` runs)
 
-The book is served on 127.0.0.1 by Python's http.server; Chromium (Debian's `chromium` package,
-driven over the DevTools protocol on a pipe) loads every page with no network beyond loopback.
-For each page it checks that
+Playwright drives Debian's Chromium (publish/chromium.py: no downloaded browser, nothing reached
+beyond loopback). The book is served by Python's http.server in four views: under the sub-path
+/nn-regression/ (as GitHub Pages serves a project) and at the root, each at 1280 px and at phone
+width (390 px). On every page, in every view:
 
-- the math is typeset: every math element holds MathJax output, MathJax reports no TeX error,
-  no ``\\text{...}`` shows a backslash literally (``np\\_array``), and no raw ``\\(``, ``\\[``,
-  ``$$`` or ``\\begin{`` is left in the text;
-- every image has loaded (natural width > 0), plots in notebook outputs included, and every cell
-  that calls ``plt.show()`` shows an image;
-- no cell output shows a traceback, an error or a warning (cells tagged ``raises-exception``
-  show theirs on purpose);
-- every internal link resolves (the page exists, and so does the ``#anchor`` on it), every
-  resource the page asks for is served, nothing is requested from outside, no JavaScript error;
-- a page made from a notebook has a download link that serves the ``.ipynb`` (HTTP 200, JSON);
+- math typeset: every math element holds MathJax output, no TeX error, no ``\\text{}`` backslash
+  shown literally, no raw ``\\(``, ``\\[``, ``$$`` or ``\\begin{`` in the text;
+- images loaded, plots included (a cell that calls ``plt.show()`` shows one);
+- no cell output shows a traceback, an error or a warning (unless tagged ``raises-exception``);
+- every stored progress bar (widget view) drawn and at 100 %, no widget failed to render;
+- links and anchors resolve inside the book, every resource is served, nothing is requested
+  from outside, no JavaScript error; a notebook page's download link serves its ``.ipynb``;
+- layout: the page never scrolls sideways (wide content scrolls inside its own box); at 1280 px
+  also nothing wider than the text column, no code line cut at the right, no output taller than
+  900 px, no tiny plot, no absolute path in an output. A cell opts out of the width or height rule
+  with the tag ``scroll-wide-table`` or ``show-full-output``;
+- the search page finds pages for a word of the book, and its results resolve;
+- axe-core (web_assets/) finds no WCAG 2 A or AA violation (sub-path views: the root views show
+  the same pages).
 
-and saves a full-page screenshot to ``_build/screenshots/<page>.png`` (next to the html folder)
-for a person to look at, with a ``report.json``. Layout notes (math or tables wider than the
-text column, code lines cut at the right, very tall outputs, small plots, absolute paths in
-outputs) are printed but do not fail the check.
+Besides: the HTML files load nothing from outside, hold no root-absolute URL and no image whose
+alt text is empty or a file name (static_checks.py); and one page of the offline zip, unpacked,
+opens through file:// with its math, images, bars and search. Screenshots of both widths go to
+``_build/screenshots/<width>/<page>.jpg`` (JPEG: a third quicker to write than PNG for these
+30,000 px pages), with ``report.json``.
 
-Before the book, the check runs itself on a small site with known defects (tests/browser/
-canary.py) and stops if it misses any, so a green run means the browser checks really ran.
+Before the book, the check runs itself on a small site with planted defects (canary.py) and stops
+if it misses any, so a green run means the checks really ran.
 
 Exit status: 0 all pages pass; 1 some page fails (the list is printed); 2 the check could not
-run (no built book, no Chromium, the browser died).
+run (no built book, no Chromium, the browser died, the canary missed something).
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-from base64 import b64decode
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(HERE), str(ROOT)]
 
-from cdp import Browser, BrowserError  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
 
-VIEWPORT = (1280, 900)
-PAGE_TIMEOUT_S = 60
-TOTAL_BUDGET_S = 240  # the pages must be done within 4 minutes (the issue asks for under 5)
-MAX_SCREENSHOT_HEIGHT = 60000  # px; taller pages are cut (and say so)
-# Errors the book's theme throws on every page whatever the chapters hold: jupyter-book 1.x writes
-# sphinx-thebe's `const THEBE_JS_URL = ...` <script> twice into each page (harmless: thebe is off).
+import static_checks  # noqa: E402
+from publish import chromium  # noqa: E402
+from publish.chromium import SetupError  # noqa: E402
+
+SUB_PATH = "/nn-regression/"  # where GitHub Pages serves a project named nn-regression
+DESKTOP, PHONE = 1280, 390
+SEARCH_QUERY = "tensor"
+PAGE_TIMEOUT_MS = 60_000
+DEADLINE_S = 600  # a hung browser fails the check instead of CI's whole run
+MAX_SCREENSHOT_HEIGHT = 30_000  # px: the screenshot of a taller page shows its top 30,000 px
+PAGE_CHECKS_JS = (HERE / "page_checks.js").read_text(encoding="utf-8")
+AXE_JS = ROOT / "web_assets" / "browser-check" / "axe-core" / "axe.min.js"
+AXE_RUN = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
+                                  resultTypes: ["violations"]})
+  .then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                         count: v.nodes.length, first: v.nodes[0].target.join(" ")})))"""
+# jupyter-book 1.x writes sphinx-thebe's `const THEBE_JS_URL = ...` <script> twice into every page
+# (harmless: thebe is off). Nothing else is forgiven.
 KNOWN_THEME_JS_ERRORS = ["Identifier 'THEBE_JS_URL' has already been declared"]
-APT_PACKAGES = ["chromium", "fonts-liberation", "fonts-dejavu-core"]
-INSTALL_HINT = (
-    "Install Debian's Chromium and fonts:  sudo apt-get install -y --no-install-recommends "
-    + " ".join(APT_PACKAGES)
-    + "\n(or point the CHROMIUM environment variable at a Chromium/Chrome binary you have). "
-    "Do not use a browser downloaded by a tool such as `playwright install`."
-)
 
 
-class SetupError(RuntimeError):
-    """The check cannot run at all (exit status 2)."""
+@dataclass(frozen=True)
+class View:
+    """One way of looking at the site: where it is served and how wide the window is."""
+    prefix: str
+    width: int
+    axe: bool = False
+    screenshots: bool = False
+
+    @property
+    def phone(self) -> bool:
+        return self.width < 768
+
+    def __str__(self) -> str:
+        return f"{self.width}px {self.prefix}"
 
 
-# ---------------------------------------------------------------------------------------------
-# Chromium
-# ---------------------------------------------------------------------------------------------
-def _is_shell_script(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(2) == b"#!"
-    except OSError:
-        return False
+VIEWS = [View(SUB_PATH, DESKTOP, axe=True, screenshots=True), View(SUB_PATH, PHONE, axe=True, screenshots=True),
+         View("/", DESKTOP), View("/", PHONE)]
 
 
-def find_chromium() -> str | None:
-    """The Chromium binary to run, or None. $CHROMIUM wins; Debian's wrapper script is bypassed
-    for the real binary (the wrapper adds extension and remote-extension flags)."""
-    if os.environ.get("CHROMIUM"):
-        return os.environ["CHROMIUM"]
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            real = "/usr/lib/chromium/chromium"
-            if _is_shell_script(path) and os.access(real, os.X_OK):
-                return real
-            return path
-    return None
+@dataclass
+class Finding:
+    page: str
+    where: str  # a view ("1280px /nn-regression/"), "static" or "offline"
+    text: str
 
 
-def ensure_chromium() -> str:
-    path = find_chromium()
-    if path:
-        return path
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("chromium is not installed: installing Debian's package with apt-get ...", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "-q", "update"], env=env, check=False, stdout=subprocess.DEVNULL)
-        done = subprocess.run(
-            ["apt-get", "-q", "install", "-y", "--no-install-recommends", *APT_PACKAGES],
-            env=env, check=False, stdout=subprocess.DEVNULL,
-        )
-        path = find_chromium()
-        if done.returncode == 0 and path:
-            return path
-        raise SetupError("apt-get could not install chromium.\n" + INSTALL_HINT)
-    raise SetupError("chromium is not installed (and this is not root with apt-get).\n" + INSTALL_HINT)
-
-
-def chromium_argv(binary: str, profile_dir: str, dead_proxy_port: int) -> list[str]:
-    """Headless, sandbox off (root in CI), and no network beyond loopback: every host name fails
-    to resolve and every non-loopback request goes to a closed local port posing as a proxy.
-
-    The flags below switch off most of Chromium's own background traffic, but not all of it (it
-    still tries its update and account services at start-up): the dead proxy is what keeps those
-    requests on this machine."""
-    return [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--remote-debugging-pipe",
-        f"--user-data-dir={profile_dir}",
-        f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-        f"--proxy-server=http://127.0.0.1:{dead_proxy_port}",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--no-pings",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-extensions",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-domain-reliability",
-        "--disable-client-side-phishing-detection",
-        "--disable-breakpad",
-        "--metrics-recording-only",
-        "--mute-audio",
-        "--hide-scrollbars",
-        "--force-color-profile=srgb",
-        "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
-        "AutofillServerCommunication,CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying",
-        "--disable-field-trial-config",
-        "about:blank",
-    ]
+@dataclass
+class Visit:
+    """One page in one view."""
+    page: str
+    failures: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    links: list[dict] = field(default_factory=list)
+    download_links: list[str] = field(default_factory=list)
+    redirect_to: str | None = None
+    seconds: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
-# The site: pages, server, links
+# Links
 # ---------------------------------------------------------------------------------------------
-def list_pages(html_dir: Path) -> list[str]:
-    """Every HTML page of the book, as paths relative to html_dir ('chapters/01_tensors.html'),
-    leaving out Sphinx's asset folders (_static, _sources, _images, ...)."""
-    pages = []
-    for path in html_dir.rglob("*.html"):
-        rel = path.relative_to(html_dir)
-        if any(part.startswith(("_", ".")) for part in rel.parts):
-            continue
-        pages.append(rel.as_posix())
-    return sorted(pages)
-
-
-def screenshot_path(screens_dir: Path, page: str) -> Path:
-    return screens_dir / (page[: -len(".html")] + ".png" if page.endswith(".html") else page + ".png")
-
-
-def notebook_source(html_dir: Path, page: str) -> str | None:
-    """'_sources/chapters/01_tensors.ipynb' when the page was made from a notebook, else None."""
-    stem = page[: -len(".html")]
-    src = html_dir / "_sources" / (stem + ".ipynb")
-    return src.relative_to(html_dir).as_posix() if src.is_file() else None
-
-
 class _IdParser(HTMLParser):
     def __init__(self):
         super().__init__()
         self.ids: set[str] = set()
+        self.refresh: str | None = None
 
     def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
         for name, value in attrs:
             if value and (name == "id" or (tag == "a" and name == "name")):
                 self.ids.add(value)
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "refresh":
+            _, _, url = (a.get("content") or "").partition(";")
+            self.refresh = url.strip().removeprefix("url=").removeprefix("URL=").strip("'\"")
 
 
-class _RefreshParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.target: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
-            content = attrs.get("content") or ""
-            _, _, url = content.partition(";")
-            self.target = url.strip().removeprefix("url=").removeprefix("URL=").strip("'\"")
+def _parse(path: Path) -> _IdParser:
+    parser = _IdParser()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
 
 
 def meta_refresh_target(path: Path) -> str | None:
     """Where a redirect-only page (<meta http-equiv="refresh" content="0; url=...">) points."""
-    parser = _RefreshParser()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    return parser.target
+    return _parse(path).refresh
 
 
 def html_ids(path: Path) -> set[str]:
-    parser = _IdParser()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    return parser.ids
+    return _parse(path).ids
 
 
-def resolve_link(href: str, origin: str, html_dir: Path, ids_of) -> str | None:
-    """Why an internal link is broken, or None when it resolves (or is not internal).
+def resolve_link(href: str, site_url: str, html_dir: Path, ids_of) -> str | None:
+    """Why a link into the book is broken, or None when it resolves (or leads elsewhere).
 
-    href: the absolute URL the browser resolved; origin: 'http://127.0.0.1:PORT';
-    ids_of(rel_path) -> set of ids on that HTML page."""
-    parts = urlsplit(href)
-    if f"{parts.scheme}://{parts.netloc}" != origin:
-        return None  # external (or data:, about:): not ours to check offline
-    rel = unquote(parts.path).lstrip("/")
+    href: the absolute URL the browser resolved; site_url: where the book is served
+    ('http://127.0.0.1:PORT/nn-regression/'); ids_of(rel_path) -> the ids on that page."""
+    parts, site = urlsplit(href), urlsplit(site_url)
+    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
+        return None  # another site (or data:, about:): not ours to check offline
+    if not parts.path.startswith(site.path):
+        return f"leads outside the book's folder {site.path}: {parts.path} (a root-absolute link?)"
+    rel = unquote(parts.path[len(site.path):])
     root = html_dir.resolve()
     target = (root / rel).resolve()
     if target != root and root not in target.parents:
@@ -243,46 +175,20 @@ def resolve_link(href: str, origin: str, html_dir: Path, ids_of) -> str | None:
     if not target.is_file():
         return f"missing page: {parts.path}"
     fragment = unquote(parts.fragment)
-    if fragment and target.suffix == ".html":
-        if fragment not in ids_of(target.relative_to(root).as_posix()):
-            return f"missing anchor: #{fragment} on {target.relative_to(root).as_posix()}"
+    if fragment and target.suffix == ".html" and fragment not in ids_of(target.relative_to(root).as_posix()):
+        return f"missing anchor: #{fragment} on {target.relative_to(root).as_posix()}"
     return None
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".ipynb": "application/x-ipynb+json",
-        ".js": "text/javascript",
-        ".mjs": "text/javascript",
-        ".woff": "font/woff",
-        ".woff2": "font/woff2",
-        ".svg": "image/svg+xml",
-    }
-
-    def log_message(self, *args):  # keep the report readable
-        pass
-
-
-def serve(html_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def fetch_notebook(url: str) -> str | None:
     """Why the .ipynb at url is not served properly, or None."""
     try:
         with urllib.request.urlopen(url, timeout=20) as resp:
-            status, body = resp.status, resp.read()
+            body = resp.read()
     except urllib.error.HTTPError as exc:
         return f"HTTP {exc.code}"
     except OSError as exc:
         return f"not served ({exc})"
-    if status != 200:
-        return f"HTTP {status}"
     try:
         nb = json.loads(body)
     except ValueError:
@@ -292,276 +198,282 @@ def fetch_notebook(url: str) -> str | None:
     return None
 
 
+def notebook_source(html_dir: Path, page: str) -> str | None:
+    """'_sources/chapters/01_tensors.ipynb' when the page was made from a notebook, else None."""
+    src = html_dir / "_sources" / (page.removesuffix(".html") + ".ipynb")
+    return src.relative_to(html_dir).as_posix() if src.is_file() else None
+
+
+def screenshot_path(screens_dir: Path, page: str) -> Path:
+    return screens_dir / (page.removesuffix(".html") + ".jpg")
+
+
 # ---------------------------------------------------------------------------------------------
-# One page in the browser
+# The browser
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class PageResult:
-    page: str
-    failures: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
-    links: list[dict] = field(default_factory=list)
-    download_links: list[str] = field(default_factory=list)
-    screenshot: str | None = None
-    seconds: float = 0.0
-    redirect_to: str | None = None
+def network_problem(kind: str, url: str, site_url: str, status: int = 0, error: str = "") -> str | None:
+    """A failure for one network event of a page, or None: a request that leaves the machine, a
+    resource that answers >= 400 or fails (the favicon aside; cancelled requests aside)."""
+    parts = urlsplit(url)
+    if url.endswith("/favicon.ico"):
+        return None
+    if kind == "request":
+        if parts.scheme in ("http", "https", "ws", "wss") and not chromium.is_loopback(parts.hostname):
+            return f"requested outside the machine (blocked): {url}"
+    elif kind == "response" and status >= 400:
+        return f"resource answered HTTP {status}: {url.removeprefix(site_url)}"
+    elif kind == "failed" and chromium.is_loopback(parts.hostname) and "ERR_ABORTED" not in error:
+        return f"resource failed ({error}): {url.removeprefix(site_url)}"
+    return None
 
 
-def _loopback(host: str | None) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1", "[::1]")
+def js_error_problem(message: str) -> str | None:
+    if any(known in message for known in KNOWN_THEME_JS_ERRORS):
+        return None
+    return f"JavaScript error: {message.splitlines()[0] if message else '?'}"
 
 
-def network_problems(events: list[dict], origin: str) -> list[str]:
-    """Failures from the page's Network/Runtime events: outside requests, resources that failed or
-    answered >= 400, and uncaught JavaScript errors."""
-    urls, problems = {}, []
-    for ev in events:
-        method, params = ev["method"], ev.get("params", {})
-        if method == "Network.requestWillBeSent":
-            url = params["request"]["url"]
-            urls[params["requestId"]] = url
-            parts = urlsplit(url)
-            if parts.scheme in ("http", "https", "ws", "wss") and not _loopback(parts.hostname):
-                problems.append(f"requested outside the machine (blocked): {url}")
-        elif method == "Network.responseReceived":
-            status, url = params["response"]["status"], params["response"]["url"]
-            if status >= 400 and not url.endswith("/favicon.ico"):
-                problems.append(f"resource answered HTTP {status}: {url.removeprefix(origin)}")
-        elif method == "Network.loadingFailed":
-            url = urls.get(params["requestId"], "?")
-            parts = urlsplit(url)
-            if params.get("canceled") or not _loopback(parts.hostname) or url.endswith("/favicon.ico"):
+def page_failures(data: dict, ready: dict) -> list[str]:
+    """Failure lines from what page_ready.js and page_checks.js returned."""
+    fails = []
+    if ready["mathjax"] not in ("typeset", "none"):
+        fails.append(f"math: MathJax did not finish: {ready['mathjax']}")
+    fails += [f"{f['kind']}: {f['why']} (at {f['where']})" for f in data["failures"]]
+    return fails
+
+
+class Watcher:
+    """Collects a page's network and JavaScript failures between two calls of take()."""
+
+    def __init__(self, page, site_url: str):
+        self.found: list[str] = []
+        add = lambda p: p and self.found.append(p)  # noqa: E731
+        page.on("request", lambda r: add(network_problem("request", r.url, site_url)))
+        page.on("response", lambda r: add(network_problem("response", r.url, site_url, status=r.status)))
+        page.on("requestfailed", lambda r: add(network_problem("failed", r.url, site_url, error=r.failure or "")))
+        page.on("pageerror", lambda e: add(js_error_problem(str(e))))
+
+    def take(self) -> list[str]:
+        found, self.found = self.found, []
+        return found
+
+
+def look_at(page, url: str, view: View, screenshot: Path | None) -> tuple[list[str], dict]:
+    """Load url, wait until it is as a reader sees it, run the checks, keep a screenshot."""
+    page.goto(url, timeout=PAGE_TIMEOUT_MS)
+    ready = page.evaluate(chromium.PAGE_READY_JS)
+    data = page.evaluate(PAGE_CHECKS_JS, {"phone": view.phone})
+    fails = page_failures(data, ready)
+    if view.axe:
+        page.add_script_tag(path=str(AXE_JS))
+        for v in page.evaluate(AXE_RUN):
+            fails.append(f"axe: {v['id']} ({v['impact']}): {v['help']}: {v['count']} element(s), first {v['first']}")
+    if screenshot is not None:
+        height = min(data["page_height"], MAX_SCREENSHOT_HEIGHT)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), type="jpeg", quality=80, full_page=True,
+                        clip={"x": 0, "y": 0, "width": view.width, "height": height})
+    return fails, data
+
+
+def check_view(browser, site: Path, pages: list[str], view: View, screens: Path | None, deadline: float,
+               log=print) -> list[Finding]:
+    """Every page of the site in one view, then its links, downloads and search."""
+    visits: list[Visit] = []
+    started = time.monotonic()
+    with chromium.serve(site, view.prefix) as site_url:
+        context = browser.new_context(viewport={"width": view.width, "height": 900}, device_scale_factor=1)
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        page = context.new_page()
+        watcher = Watcher(page, site_url)
+        for rel in pages:
+            v = Visit(rel)
+            visits.append(v)
+            start = time.monotonic()
+            redirect = meta_refresh_target(site / rel)
+            if redirect is not None:  # the root index.html only forwards: check where it points
+                v.redirect_to = redirect
+                v.links = [{"href": urljoin(site_url + rel, redirect), "raw": redirect, "where": "meta refresh", "text": ""}]
                 continue
-            problems.append(f"resource failed ({params.get('errorText')}): {url.removeprefix(origin)}")
-        elif method == "Runtime.exceptionThrown":
-            det = params.get("exceptionDetails", {})
-            text = det.get("exception", {}).get("description") or det.get("text", "")
-            if any(known in text for known in KNOWN_THEME_JS_ERRORS):
-                continue
-            problems.append(f"JavaScript error: {text.splitlines()[0] if text else '?'}")
-    return list(dict.fromkeys(problems))
-
-
-def page_problems(data: dict) -> tuple[list[str], list[str]]:
-    """Failures and layout notes from what page_checks.js returned."""
-    fails, notes = [], []
-    if data.get("math_elements") and not data.get("mathjax_loaded"):
-        fails.append(f"MathJax did not load: {data['math_elements']} math elements stay raw TeX")
-    if data.get("mathjax_error"):
-        fails.append(f"MathJax failed: {data['mathjax_error']}")
-    for m in data.get("untypeset_math", []):
-        fails.append(f"math not typeset: {m['where']}: {m['text']!r}")
-    for m in data.get("math_errors", []):
-        fails.append(f"TeX error in math: {m['where']}: {m['text']!r}")
-    for m in data.get("math_text_escapes", []):
-        fails.append(f"backslash shown literally in math \\text{{}}: {m['where']}: {m['text']!r}")
-    raw: dict[tuple[str, str], list[str]] = {}
-    for m in data.get("raw_math", []):
-        raw.setdefault((m["where"], m["text"]), []).append(m["token"])
-    for (where, text), tokens in raw.items():
-        shown = " ".join(repr(t) for t in dict.fromkeys(tokens))
-        fails.append(f"raw TeX {shown} in text: {where}: {text!r}")
-    for img in data.get("images", []):
-        if not img["ok"]:
-            fails.append(f"image not loaded: {img['where']}: src={img['src'][:120]}")
-    for p in data.get("plots_missing", []):
-        fails.append(f"plot missing: cell calls plt.show() but stores no image: {p['where']}: {p['text']!r}")
-    for e in data.get("output_errors", []):
-        fails.append(f"{e['why']}: {e['where']}: {e['text']!r}")
-    for n in data.get("layout_notes", []):
-        notes.append(f"{n['where']}: {n['why']}")
-    return fails, notes
-
-
-class PageChecker:
-    def __init__(self, browser: Browser, origin: str, html_dir: Path, screens_dir: Path | None):
-        self.browser, self.origin, self.html_dir, self.screens_dir = browser, origin, html_dir, screens_dir
-        self.js = (HERE / "page_checks.js").read_text()
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Network", "Runtime"):
-            self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride", {
-            "width": VIEWPORT[0], "height": VIEWPORT[1], "deviceScaleFactor": 1, "mobile": False})
-
-    def send(self, method, params=None, timeout=PAGE_TIMEOUT_S):
-        return self.browser.send(method, params, session=self.session, timeout=timeout)
-
-    def check(self, page: str) -> PageResult:
-        start = time.monotonic()
-        result = PageResult(page)
-        url = f"{self.origin}/{page}"
-        redirect = meta_refresh_target(self.html_dir / page)
-        if redirect is not None:
-            # the book's root index.html only forwards to the first chapter: check where it points
-            result.redirect_to = redirect
-            result.links = [{"href": urljoin(url, redirect), "raw": redirect, "where": "meta refresh", "text": ""}]
-            return result
-        self.browser.take_events(self.session)
-        nav = self.send("Page.navigate", {"url": url})
-        if nav.get("errorText"):
-            result.failures.append(f"page did not load: {nav['errorText']}")
-            return result
-        if not self.browser.wait_event(self.session, "Page.loadEventFired", PAGE_TIMEOUT_S):
-            result.failures.append(f"page did not finish loading within {PAGE_TIMEOUT_S} s")
-            return result
-        reply = self.send("Runtime.evaluate", {
-            "expression": self.js, "awaitPromise": True, "returnByValue": True}, timeout=PAGE_TIMEOUT_S)
-        if reply.get("exceptionDetails"):
-            det = reply["exceptionDetails"]
-            raise BrowserError(f"page_checks.js failed on {page}: {det.get('exception', {}).get('description') or det}")
-        data = reply["result"]["value"]
-        self.send("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True})
-        fails, notes = page_problems(data)
-        result.failures += fails
-        result.notes += notes
-        result.ids = set(data["ids"])
-        result.links = data["links"]
-        result.download_links = data["download_links"]
-        if self.screens_dir is not None and not result.redirect_to:
-            result.screenshot = self.screenshot(page, data.get("page_height") or VIEWPORT[1], result)
-        result.failures += network_problems(self.browser.take_events(self.session), self.origin)
-        result.seconds = time.monotonic() - start
-        return result
-
-    def screenshot(self, page: str, height: int, result: PageResult) -> str:
-        metrics = self.send("Page.getLayoutMetrics")
-        content = metrics.get("cssContentSize") or metrics.get("contentSize")
-        height = max(int(content["height"]), height, VIEWPORT[1])
-        if height > MAX_SCREENSHOT_HEIGHT:
-            result.notes.append(f"page is {height}px tall: screenshot cut at {MAX_SCREENSHOT_HEIGHT}px")
-            height = MAX_SCREENSHOT_HEIGHT
-        shot = self.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True, "fromSurface": True, "optimizeForSpeed": True,
-            "clip": {"x": 0, "y": 0, "width": VIEWPORT[0], "height": height, "scale": 1}})
-        path = screenshot_path(self.screens_dir, page)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b64decode(shot["data"]))
-        return str(path)
-
-
-# ---------------------------------------------------------------------------------------------
-# The whole site
-# ---------------------------------------------------------------------------------------------
-def check_site(html_dir: Path, screens_dir: Path | None, chromium: str, deadline: float,
-               log=print) -> list[PageResult]:
-    html_dir = html_dir.resolve()
-    pages = list_pages(html_dir)
-    if not pages:
-        raise SetupError(f"no HTML pages under {html_dir}: build the book first (make book)")
-    if screens_dir is not None:
-        # drop the previous run's pictures (only those), so a removed page leaves none behind
-        for old in screens_dir.rglob("*.png") if screens_dir.is_dir() else []:
-            old.unlink()
-        screens_dir.mkdir(parents=True, exist_ok=True)
-    server, origin = serve(html_dir)
-    # a bound, never-listening local port: Chromium's 'proxy' for everything not on loopback
-    dead = socket.socket()
-    dead.bind(("127.0.0.1", 0))
-    profile = tempfile.mkdtemp(prefix="check-book-chromium-")
-    log_path = os.path.join(profile, "chromium.log")
-    browser = Browser(chromium_argv(chromium, profile, dead.getsockname()[1]), log_path)
-    results: list[PageResult] = []
-    try:
-        try:
-            browser.send("Browser.getVersion", timeout=60)
-        except BrowserError as exc:
-            tail = Path(log_path).read_text(errors="replace")[-2000:]
-            raise SetupError(f"Chromium did not start: {exc}\n{tail}") from exc
-        checker = PageChecker(browser, origin, html_dir, screens_dir)
-        for page in pages:
             if time.monotonic() > deadline:
-                r = PageResult(page, failures=["not checked: the check ran out of its time budget"])
-                results.append(r)
+                v.failures.append("not checked: the check ran out of its time")
                 continue
+            shot = screenshot_path(screens / str(view.width), rel) if view.screenshots and screens else None
             try:
-                r = checker.check(page)
-            except BrowserError as exc:
-                if browser.proc.poll() is not None:
-                    tail = Path(log_path).read_text(errors="replace")[-2000:]
-                    raise SetupError(f"Chromium died on {page}: {exc}\n{tail}") from exc
-                r = PageResult(page, failures=[f"browser error: {exc}"])
-            results.append(r)
-            log(f"  {'ok  ' if not r.failures else 'FAIL'} {page}  ({r.seconds:.1f} s)", flush=True)
-        # links and download buttons, now that every page's anchors are known
-        by_page = {r.page: r for r in results}
-        ids_cache: dict[str, set[str]] = {}
-
-        def ids_of(rel: str) -> set[str]:
-            if rel in by_page and by_page[rel].ids:
-                return by_page[rel].ids
-            if rel not in ids_cache:
-                ids_cache[rel] = html_ids(html_dir / rel)
-            return ids_cache[rel]
-
-        fetched: dict[str, str | None] = {}
-        for r in results:
-            for link in r.links:
-                why = resolve_link(link["href"], origin, html_dir, ids_of)
-                if why:
-                    r.failures.append(f"broken link {link['raw']!r} ({link['text']!r}, {link['where']}): {why}")
-            nb_links = [u for u in r.download_links if urlsplit(u).path.endswith(".ipynb")]
-            source = notebook_source(html_dir, r.page)
-            if source and not r.redirect_to and not nb_links:
-                r.failures.append(f"no download link to the notebook ({source}) on the page")
-            for u in nb_links:
-                if u not in fetched:
-                    fetched[u] = fetch_notebook(u)
-                if fetched[u]:
-                    r.failures.append(f"notebook download {u.removeprefix(origin)}: {fetched[u]}")
-            r.failures = list(dict.fromkeys(r.failures))
-    finally:
-        browser.close()
-        server.shutdown()
-        server.server_close()
-        dead.close()
-        shutil.rmtree(profile, ignore_errors=True)
-    return results
+                fails, data = look_at(page, site_url + rel, view, shot)
+            except PlaywrightError as exc:
+                if not browser.is_connected():
+                    raise SetupError(f"Chromium died on {rel} ({view}): {exc}") from exc
+                fails, data = [f"browser error: {str(exc).splitlines()[0]}"], {}
+            v.failures += fails + watcher.take()
+            v.ids = set(data.get("ids", []))
+            v.links = data.get("links", [])
+            v.download_links = data.get("download_links", [])
+            v.seconds = time.monotonic() - start
+            log(f"  {'ok  ' if not v.failures else 'FAIL'} {rel}  ({view}, {v.seconds:.1f} s)", flush=True)
+        if "search.html" in pages and time.monotonic() < deadline:
+            search = next(v for v in visits if v.page == "search.html")
+            search.failures += check_search(page, site_url, site) + watcher.take()
+        context.close()
+        _check_links_and_downloads(visits, site, site_url)
+    log(f"  view {view}: {len(pages)} pages in {time.monotonic() - started:.0f} s", flush=True)
+    return [Finding(v.page, str(view), f) for v in visits for f in dict.fromkeys(v.failures)]
 
 
-def report(results: list[PageResult], out=print) -> int:
-    bad = [r for r in results if r.failures]
-    noted = [r for r in results if r.notes]
-    if noted:
-        out("\nLayout notes (not failures; look at the screenshots):")
-        for r in noted:
-            out(f"  {r.page}")
-            for n in r.notes:
-                out(f"    - {n}")
-    if bad:
-        out(f"\nFAILED: {len(bad)} of {len(results)} pages have problems:")
-        for r in bad:
-            out(f"  {r.page}")
-            for f in r.failures:
-                out(f"    - {f}")
-    return len(bad)
+def check_search(page, site_url: str, site: Path) -> list[str]:
+    """The search page finds pages for a word of the book, and its result links resolve."""
+    page.goto(f"{site_url}search.html?q={quote(SEARCH_QUERY)}")
+    try:
+        page.wait_for_function("() => (document.querySelector('#search-results .search-summary') || {}).textContent",
+                               timeout=20_000)
+    except PlaywrightError:
+        return [f"search: searching for {SEARCH_QUERY!r} did not finish within 20 s"]
+    hits = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map((a) => a.href)")
+    if not hits:
+        return [f"search: searching for {SEARCH_QUERY!r} found no page"]
+    ids = lambda rel: html_ids(site / rel)  # noqa: E731
+    return [f"search: result {h} is broken: {why}" for h in hits if (why := resolve_link(h, site_url, site, ids))]
 
 
-def write_json(results: list[PageResult], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([
-        {"page": r.page, "failures": r.failures, "notes": r.notes, "screenshot": r.screenshot,
-         "seconds": round(r.seconds, 2), "redirect_to": r.redirect_to} for r in results], indent=1))
+def _check_links_and_downloads(visits: list[Visit], site: Path, site_url: str) -> None:
+    by_page = {v.page: v for v in visits}
+    cache: dict[str, set[str]] = {}
+
+    def ids_of(rel: str) -> set[str]:
+        if rel in by_page and by_page[rel].ids:
+            return by_page[rel].ids
+        if rel not in cache:
+            cache[rel] = html_ids(site / rel)
+        return cache[rel]
+
+    fetched: dict[str, str | None] = {}
+    for v in visits:
+        for link in v.links:
+            why = resolve_link(link["href"], site_url, site, ids_of)
+            if why:
+                v.failures.append(f"link: broken link {link['raw']!r} ({link['text']!r}, {link['where']}): {why}")
+        notebooks = [u for u in v.download_links if urlsplit(u).path.endswith(".ipynb")]
+        source = notebook_source(site, v.page)
+        if source and not v.redirect_to and not notebooks and not any(f.startswith("not checked") for f in v.failures):
+            v.failures.append(f"download: no download link to the notebook ({source}) on the page")
+        for u in notebooks:
+            if u not in fetched:
+                fetched[u] = fetch_notebook(u)
+            if fetched[u]:
+                v.failures.append(f"download: notebook {u.removeprefix(site_url)}: {fetched[u]}")
 
 
-def run_canary(chromium: str, deadline: float) -> None:
-    """Run the check on a small site with known defects; stop if any defect goes unreported."""
+def check_offline(browser, zip_path: Path) -> list[Finding]:
+    """Unpack the offline copy and open its richest page (most progress bars, then images)
+    through file://: math typeset, images loaded, bars drawn and full, nothing asked of a network;
+    and its search page finds pages."""
+    with tempfile.TemporaryDirectory(prefix="check-book-offline-") as tmp:
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(tmp)
+        roots = [p.parent for p in Path(tmp).glob("*/index.html")]
+        if len(roots) != 1:
+            return [Finding(zip_path.name, "offline", "the zip does not hold one folder with index.html in it")]
+        root = roots[0]
+
+        def richness(rel: str) -> tuple[int, int]:
+            html = (root / rel).read_text(encoding="utf-8", errors="replace")
+            return html.count("application/vnd.jupyter.widget-view+json"), html.count("<img")
+
+        rel = max(static_checks.list_pages(root), key=richness)
+        context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
+        page = context.new_page()
+        found = []
+        page.on("request", lambda r: urlsplit(r.url).scheme not in ("file", "data", "blob")
+                and found.append(f"asks the network for {r.url}: the offline copy must need none"))
+        page.on("pageerror", lambda e: (p := js_error_problem(str(e))) and found.append(p))
+        page.goto((root / rel).as_uri(), timeout=PAGE_TIMEOUT_MS)
+        ready = page.evaluate(chromium.PAGE_READY_JS)
+        data = page.evaluate(PAGE_CHECKS_JS, {"phone": False})
+        shown = page.evaluate("""() => ({math: document.querySelectorAll("mjx-container").length,
+            images: Array.from(document.images).filter((i) => i.naturalWidth > 0).length})""")
+        fails = [f for f in page_failures(data, ready) if f.split(":")[0] in ("math", "image", "widget")] + found
+        seen = len(found)
+        # Sphinx's search lists its results from the index, then fetches each page for an excerpt:
+        # a browser does not fetch from file://, so the excerpts (only they) are missing offline
+        searched = check_search(page, root.as_uri() + "/", root) if (root / "search.html").is_file() else []
+        searched += [f for f in found[seen:] if "Failed to fetch" not in f]
+        context.close()
+    if not shown["math"] or not shown["images"]:
+        fails.append(f"opened from disk, {rel} shows {shown['math']} typeset formulas and {shown['images']} images")
+    return [Finding(rel, "offline", f) for f in fails] + [Finding("search.html", "offline", f) for f in searched]
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole check
+# ---------------------------------------------------------------------------------------------
+def check_site(site: Path, views: list[View], screens: Path | None, offline_zip: Path | None,
+               deadline: float, chromium_path: str, log=print) -> list[Finding]:
+    site = site.resolve()
+    pages = static_checks.list_pages(site)
+    if not pages:
+        raise SetupError(f"no HTML pages under {site}: build the book first (make book)")
+    if any(v.axe for v in views) and not AXE_JS.is_file():
+        raise SetupError(f"{AXE_JS.relative_to(ROOT)} is missing: run `make venv` (web_assets/fetch.py fetches it)")
+    if screens is not None:  # drop the previous run's pictures (only those)
+        for old in [*screens.rglob("*.jpg"), *screens.rglob("*.png")] if screens.is_dir() else []:
+            old.unlink()
+    findings = [Finding(page, "static", p) for page, problems in static_checks.check_site(site).items()
+                for p in problems]
+
+    def run(task) -> list[Finding]:  # one view, or the offline copy, in a browser of its own
+        with sync_playwright() as pw, chromium.launch(pw, chromium_path) as browser:
+            if task == "offline":
+                return check_offline(browser, offline_zip)
+            return check_view(browser, site, pages, task, screens, deadline, log)
+
+    # two at a time: the views wait on the browser most of the time, and CI has two cores
+    # (Playwright wants one instance per thread: each task starts its own)
+    tasks = [*views, *(["offline"] if offline_zip is not None else [])]
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for found in pool.map(run, tasks):
+            findings += found
+    return findings
+
+
+def report(findings: list[Finding], n_pages: int, out=print) -> int:
+    """Print the failures page by page, each with the views it occurred in; returns the number of
+    pages that fail."""
+    by_page: dict[str, dict[str, list[str]]] = {}
+    for f in findings:
+        by_page.setdefault(f.page, {}).setdefault(f.text, []).append(f.where)
+    if by_page:
+        out(f"\nFAILED: {len(by_page)} of {n_pages} pages have problems:")
+    for page in sorted(by_page):
+        out(f"  {page}")
+        for text, wheres in by_page[page].items():
+            out(f"    - [{', '.join(dict.fromkeys(wheres))}] {text}")
+    return len(by_page)
+
+
+def run_canary(chromium_path: str, deadline: float) -> None:
+    """Run the check on a small site with planted defects; stop if any goes unreported."""
     import canary
 
     with tempfile.TemporaryDirectory(prefix="check-book-canary-") as tmp:
         site = Path(tmp) / "html"
-        canary.write_site(site)
-        results = check_site(site, None, chromium, deadline, log=lambda *a, **k: None)
-        missed = canary.missed(results)
+        try:
+            canary.write_site(site)
+        except FileNotFoundError as exc:  # the widget manager is fetched at set-up
+            raise SetupError(str(exc)) from None
+        zipped = Path(tmp) / "canary.zip"
+        canary.zip_site(site, zipped)
+        findings = check_site(site, VIEWS, None, zipped, deadline, chromium_path, log=lambda *a, **k: None)
+    missed = canary.missed(findings, [str(v) for v in VIEWS])
     if missed:
         raise SetupError("the check's own canary failed: it did not report\n  - " + "\n  - ".join(missed))
-    print("canary: the check reports every planted defect", flush=True)
+    print(f"canary: the check reports every planted defect ({len(canary.EXPECTED)} kinds, "
+          f"{len(findings)} findings) and nothing on the clean page", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("html_dir", type=Path, help="the built book, e.g. _build/html")
+    ap.add_argument("--offline", type=Path, default=None, help="the offline zip to open from disk")
     ap.add_argument("--screenshots", type=Path, default=None,
                     help="where to save the screenshots (default: <html_dir>/../screenshots)")
     ap.add_argument("--no-canary", action="store_true", help="skip the self-check on planted defects")
@@ -569,24 +481,25 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     screens = args.screenshots or args.html_dir.resolve().parent / "screenshots"
     try:
-        if not (args.html_dir / "index.html").is_file() and not list_pages(args.html_dir):
+        if not static_checks.list_pages(args.html_dir):
             raise SetupError(f"{args.html_dir} holds no built book: run `make book` first")
-        chromium = ensure_chromium()
-        version = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip()
-        print(f"check-book: {version or chromium}, headless, loopback only", flush=True)
-        # the budget starts once Chromium is there (a first apt-get install takes a minute)
-        deadline = time.monotonic() + TOTAL_BUDGET_S
+        if args.offline is not None and not args.offline.is_file():
+            raise SetupError(f"{args.offline} is missing: `make book` writes it")
+        binary = chromium.ensure_chromium()
+        deadline = time.monotonic() + DEADLINE_S  # once Chromium is there (apt-get takes a minute)
+        print(f"check-book: {binary}, headless, loopback only; views: {', '.join(map(str, VIEWS))}", flush=True)
         if not args.no_canary:
-            run_canary(chromium, deadline)
-        results = check_site(args.html_dir, screens, chromium, deadline)
+            run_canary(binary, deadline)
+        findings = check_site(args.html_dir, VIEWS, screens, args.offline, deadline, binary)
     except SetupError as exc:
         print(f"check-book: cannot run: {exc}", file=sys.stderr)
         return 2
-    write_json(results, screens / "report.json")
-    n_bad = report(results)
-    took = time.monotonic() - start
-    print(f"\ncheck-book: {len(results)} pages, {len(results) - n_bad} passed, {n_bad} failed "
-          f"in {took:.0f} s; screenshots in {screens}")
+    n_pages = len(static_checks.list_pages(args.html_dir))
+    screens.mkdir(parents=True, exist_ok=True)
+    (screens / "report.json").write_text(json.dumps([f.__dict__ for f in findings], indent=1))
+    n_bad = report(findings, n_pages)
+    print(f"\ncheck-book: {n_pages} pages in {len(VIEWS)} views{', and offline' if args.offline else ''}: "
+          f"{n_pages - n_bad} passed, {n_bad} failed in {time.monotonic() - start:.0f} s; screenshots in {screens}")
     return 1 if n_bad else 0
 
 

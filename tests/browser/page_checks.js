@@ -1,12 +1,16 @@
-// Runs inside each page of the built book (Runtime.evaluate, awaitPromise). Returns plain data;
-// check_book.py turns it into failures and notes. Keep it free of any network access.
-(async () => {
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const withTimeout = (promise, ms) => Promise.race([promise, sleep(ms)]);
-  const snippet = (text, at, width = 40) =>
+// Runs inside each page of the built book, after publish/page_ready.js has waited for MathJax,
+// the images and the widgets. Returns {failures: [{kind, where, why}], ids, links, download_links,
+// page_height}; check_book.py prints the failures. `phone` is true in the 390 px pass.
+// Keep it free of any network access.
+({ phone }) => {
+  // A cell may opt out of one layout rule with a tag that says why (class tag_<name> on the cell).
+  const OPT_OUT = { wide: "scroll-wide-table", tall: "show-full-output" };
+  const failures = [];
+  const fail = (kind, where, why) => failures.push({ kind, where, why });
+  const snippet = (text, at = 0, width = 40) =>
     text.slice(Math.max(0, at - width), at + width).replace(/\s+/g, " ").trim();
 
-  // A short, stable description of an element: nearest section heading + tag/class/id.
+  // A short, stable description of an element: what it is, its code cell, its exercise, its section.
   const codeCells = Array.from(document.querySelectorAll("div.cell"));
   const describe = (el) => {
     let what = el.tagName.toLowerCase();
@@ -36,77 +40,54 @@
     const section = (box || el).closest("section[id]:not(#solution-content)");
     return section ? `${what} in section #${section.id}` : what;
   };
+  const optedOut = (el, rule) => !!el.closest(`div.cell.tag_${OPT_OUT[rule]}`);
 
-  const out = { url: location.href, title: document.title };
-
-  // 1. Wait for MathJax to finish its first typesetting pass (it is loaded with `defer`).
-  out.mathjax_loaded = !!(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise);
-  if (out.mathjax_loaded) {
-    try {
-      await withTimeout(window.MathJax.startup.promise, 30000);
-    } catch (err) {
-      out.mathjax_error = String(err);
+  // 1. Math: every math element holds MathJax output; no TeX error; no \text{} backslash shown
+  //    literally (np\_array: MathJax needs its textmacros package); no raw TeX left in the text.
+  const mathEls = Array.from(document.querySelectorAll("span.math, div.math, .output.text_latex"));
+  for (const el of mathEls) {
+    if (!el.querySelector("mjx-container")) fail("math", describe(el), `math not typeset: ${JSON.stringify(snippet(el.textContent, 0, 60))}`);
+  }
+  for (const el of document.querySelectorAll("mjx-merror, mjx-container [data-mjx-error]")) {
+    fail("math", describe(el.closest("mjx-container") || el), `TeX error in math: ${el.getAttribute("data-mjx-error") || snippet(el.textContent, 0, 60)}`);
+  }
+  const escapes = new Set();
+  for (const el of document.querySelectorAll("mjx-container mjx-assistive-mml mtext")) {
+    const where = describe(el.closest("mjx-container"));
+    if (el.textContent.includes("\\") && !escapes.has(where + el.textContent)) {
+      escapes.add(where + el.textContent);
+      fail("math", where, `backslash shown literally in math \\text{}: ${JSON.stringify(el.textContent.slice(0, 60))}`);
     }
   }
-
-  // 2. Images: force lazy ones to load, then wait for all of them.
-  const images = Array.from(document.images);
-  for (const img of images) if (img.loading === "lazy") img.loading = "eager";
-  await withTimeout(
-    Promise.all(images.map((img) => (img.complete ? null : new Promise((resolve) => {
-      img.addEventListener("load", resolve, { once: true });
-      img.addEventListener("error", resolve, { once: true });
-    })))),
-    20000,
-  );
-  out.images = images.map((img) => ({
-    src: img.getAttribute("src") || "",
-    ok: img.complete && img.naturalWidth > 0,
-    where: describe(img),
-    in_output: !!img.closest(".cell_output"),
-    natural: [img.naturalWidth, img.naturalHeight],
-    shown: [Math.round(img.getBoundingClientRect().width), Math.round(img.getBoundingClientRect().height)],
-  }));
-
-  // 3. Math: every Sphinx/myst math element holds MathJax output, and no TeX error boxes.
-  const mathEls = Array.from(document.querySelectorAll("span.math, div.math, .output.text_latex"));
-  out.math_elements = mathEls.length;
-  out.mjx_containers = document.querySelectorAll("mjx-container").length;
-  out.untypeset_math = mathEls
-    .filter((el) => !el.querySelector("mjx-container"))
-    .map((el) => ({ where: describe(el), text: snippet(el.textContent, 0, 60) }));
-  out.math_errors = Array.from(document.querySelectorAll("mjx-merror, mjx-container [data-mjx-error]"))
-    .map((el) => ({
-      where: describe(el.closest("mjx-container") || el),
-      text: el.getAttribute("data-mjx-error") || snippet(el.textContent, 0, 60),
-    }));
-
-  //    A backslash inside \text{...} shows literally ("np\_array"): MathJax's text mode does not
-  //    know \_ and friends unless the textmacros package is loaded.
-  out.math_text_escapes = Array.from(document.querySelectorAll("mjx-container mjx-assistive-mml mtext"))
-    .filter((el) => el.textContent.includes("\\"))
-    .map((el) => ({ where: describe(el.closest("mjx-container")), text: el.textContent.slice(0, 60) }))
-    .filter((e, i, all) => all.findIndex((f) => f.where === e.where && f.text === e.text) === i);
-
-  // 4. Raw TeX delimiters left in the text (code, MathJax output and scripts excluded).
   const skip = "script, style, pre, code, kbd, samp, textarea, mjx-container, mjx-assistive-mml, .highlight";
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const raw = [];
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const raw = new Map();  // one failure per text node, naming every delimiter found in it
+  for (let node = walker.nextNode(); node && raw.size < 50; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (!parent || parent.closest(skip)) continue;
-    const text = node.nodeValue;
-    const re = /\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{/g;
-    let m;
-    while ((m = re.exec(text)) !== null && raw.length < 50) {
-      raw.push({ where: describe(parent), token: m[0], text: snippet(text, m.index) });
+    for (const m of node.nodeValue.matchAll(/\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{/g)) {
+      if (!raw.has(node)) raw.set(node, { where: describe(parent), tokens: new Set(), text: snippet(node.nodeValue, m.index) });
+      raw.get(node).tokens.add(m[0]);
     }
   }
-  out.raw_math = raw;
+  for (const { where, tokens, text } of raw.values()) {
+    fail("math", where, `raw TeX ${[...tokens].map((t) => `'${t}'`).join(" ")} in text: ${JSON.stringify(text)}`);
+  }
 
-  // 5. Cell outputs showing an error, a traceback or a warning. Cells tagged raises-exception
-  //    show their error on purpose; a caught error printed to stdout is the author's choice.
-  const errors = [];
+  // 2. Images: every one loaded; every cell that calls plt.show() shows one.
+  const images = Array.from(document.images);
+  for (const img of images) {
+    if (!(img.complete && img.naturalWidth > 0)) fail("image", describe(img), `image not loaded: src=${(img.getAttribute("src") || "").slice(0, 120)}`);
+  }
+  for (const cell of codeCells) {
+    const src = cell.querySelector(".cell_input");
+    if (src && /\bplt\.show\(\)/.test(src.textContent) && !cell.querySelector(".cell_output img")) {
+      fail("image", describe(cell), `plot missing: the cell calls plt.show() but stores no image: ${JSON.stringify(snippet(src.textContent, 0, 60))}`);
+    }
+  }
+
+  // 3. Cell outputs showing an error, a traceback or a warning. Cells tagged raises-exception show
+  //    theirs on purpose; a caught error printed to stdout is the author's choice.
   for (const el of document.querySelectorAll(".cell_output .output, .output_error")) {
     const cell = el.closest(".cell");
     if (cell && cell.classList.contains("tag_raises-exception")) continue;
@@ -118,80 +99,115 @@
     else if (el.matches(".stderr") && (m = /^.*\b[A-Za-z_.]*(Error|Exception): .*$/m.exec(text))) why = "error message on stderr";
     else if (el.matches(".stderr") && (m = /^.*\b[A-Za-z_.]*Warning: .*$/m.exec(text))) why = "warning on stderr";
     if (why) {
-      // show the exception line ("ValueError: ...") when there is one
-      const last = text.match(/^\s*[\w.]*(Error|Exception|Warning)\b:.*$/gm);
+      const last = text.match(/^\s*[\w.]*(Error|Exception|Warning)\b:.*$/gm);  // "ValueError: ..."
       const shown = last ? last[last.length - 1] : m ? m[0] : text;
-      errors.push({ where: describe(el), why, text: shown.replace(/\s+/g, " ").trim().slice(0, 120) });
+      fail("output", describe(el), `${why}: ${JSON.stringify(shown.replace(/\s+/g, " ").trim().slice(0, 120))}`);
     }
   }
-  out.output_errors = errors;
 
-  // 6. Cells that call plt.show() but store no image: the plot is missing from the page.
-  out.plots_missing = Array.from(document.querySelectorAll(".cell"))
-    .filter((cell) => {
-      const src = cell.querySelector(".cell_input");
-      return src && /\bplt\.show\(\)/.test(src.textContent) && !cell.querySelector(".cell_output img");
-    })
-    .map((cell) => ({ where: describe(cell), text: snippet(cell.querySelector(".cell_input").textContent, 0, 60) }));
+  // 4. Widgets (the stored progress bars): every view drawn, none failed (html-manager then shows
+  //    an error box), every progress bar full.
+  const hasState = !!document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
+  for (const view of document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')) {
+    const box = view.previousElementSibling;
+    const where = describe(view.parentElement);
+    if (!(box && box.classList.contains("widget-subarea") && box.childElementCount)) {
+      fail("widget", where, hasState ? "widget not drawn (no widget manager on the page, or it failed)"
+        : "widget not drawn: the page stores no widget state (the notebook was executed without it)");
+      continue;
+    }
+    for (const bar of box.querySelectorAll(".widget-hprogress .progress")) {
+      const fill = bar.querySelector(".progress-bar");
+      const full = bar.getBoundingClientRect().width;
+      const pct = full > 0 && fill ? Math.round((1000 * fill.getBoundingClientRect().width) / full) / 10 : 0;
+      if (pct < 99.5) fail("widget", where, `progress bar at ${pct}%, not finished: ${JSON.stringify(snippet(box.textContent, 0, 80))}`);
+    }
+  }
+  for (const err of document.querySelectorAll(".jupyter-widgets-error-widget")) {
+    fail("widget", describe(err.closest(".cell_output") || err), `widget failed to render: ${JSON.stringify(snippet(err.textContent, 0, 80))}`);
+  }
 
-  // 7. Links and anchors, for check_book.py to resolve against the whole site.
-  out.ids = Array.from(document.querySelectorAll("[id]"), (el) => el.id)
+  // 5. Links and anchors, for check_book.py to resolve against the whole site.
+  const ids = Array.from(document.querySelectorAll("[id]"), (el) => el.id)
     .concat(Array.from(document.querySelectorAll("a[name]"), (el) => el.getAttribute("name")));
-  out.links = Array.from(document.querySelectorAll("a[href]"))
+  const links = Array.from(document.querySelectorAll("a[href]"))
     .filter((a) => !/^(mailto|javascript|tel):/i.test(a.getAttribute("href")))
     .map((a) => ({ href: a.href, raw: a.getAttribute("href"), where: describe(a), text: (a.textContent || "").trim().slice(0, 40) }));
-  out.download_links = Array.from(document.querySelectorAll("a.btn-download-source-button"), (a) => a.href);
+  const download_links = Array.from(document.querySelectorAll("a.btn-download-source-button"), (a) => a.href);
 
-  // 8. Layout notes (not failures): content wider than the text column, long code lines, tall
-  //    outputs, small plots, absolute paths in outputs.
-  const notes = [];
-  const article = document.querySelector("article.bd-article, main, body");
-  const articleWidth = article.getBoundingClientRect().width;
-  const excess = (el) => el.scrollWidth - el.clientWidth;
-  for (const el of article.querySelectorAll("mjx-container[display='true'], table, .cell_output .output, .cell_output pre")) {
-    const box = el.closest(".cell_output, div.math, .table-wrapper, .pst-scrollable-table-container") || el;
-    const over = Math.round(Math.max(excess(el), box !== el ? excess(box) : 0, el.getBoundingClientRect().width - articleWidth));
-    if (over > 8) {
-      const output = el.closest(".output");
-      const kind = output ? (output.className.split(/\s+/)[1] || "output") + " output: " : "";
-      notes.push({ where: kind + describe(el), why: `${over}px wider than the text column: cut, scrolls sideways` });
-    }
-  }
-  // code blocks whose longest line does not fit: one note per page, naming the cells
-  const cutCode = [];
-  let longestCut = 0;
-  let narrowest = Infinity;
-  for (const pre of article.querySelectorAll("div.highlight pre")) {
-    if (pre.closest(".cell_output") || excess(pre) <= 8) continue;
-    longestCut = Math.max(longestCut, ...pre.textContent.split("\n").map((line) => line.length));
-    narrowest = Math.min(narrowest, pre.clientWidth);
-    const cell = pre.closest("div.cell");
-    cutCode.push(cell ? `cell ${codeCells.indexOf(cell) + 1}` : pre.closest(".solution, .exercise") ? "a solution" : "a code block");
-  }
-  if (cutCode.length) {
-    const probe = document.createElement("span");  // the width of one character of code
-    probe.textContent = "0".repeat(100);
-    article.querySelector("div.highlight pre").appendChild(probe);
-    const fit = Math.floor(narrowest / (probe.getBoundingClientRect().width / 100)) - 2;
-    probe.remove();
-    notes.push({ where: `code lines cut at the right in ${cutCode.length} block(s)`,
-                 why: `${[...new Set(cutCode)].join(", ")} (longest line ${longestCut} characters; about ${fit} fit)` });
-  }
-  for (const el of article.querySelectorAll(".cell_output")) {
+  // 6. Layout. At any width the page itself never scrolls sideways: whatever sticks out of the
+  //    viewport must be inside a box that scrolls (overflow-x auto/scroll), not widen the page, and
+  //    not be cut by a box that hides its overflow.
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const reported = [];
+  const vw = document.documentElement.clientWidth;
+  for (const el of article.querySelectorAll("*")) {
+    // MathJax's assistive MathML is clipped to nothing on purpose: screen readers read it
+    if (el.closest("mjx-assistive-mml") || reported.some((r) => r.contains(el))) continue;
     const r = el.getBoundingClientRect();
-    if (r.height > 900 && !el.closest("details:not([open])")) {
-      notes.push({ where: describe(el), why: `output ${Math.round(r.height)}px tall: hide-output or shorten?` });
-    }
-    const path = /(^|[\s"'(])((\/(work|home|root|tmp|Users|private|opt)\/|[A-Z]:\\Users\\)[^\s"':,)]*)/m.exec(el.textContent);
-    if (path) notes.push({ where: describe(el), why: `absolute path in the output: ${path[2].slice(0, 80)}` });
+    if (!r.width || (r.right <= vw + 1 && r.left >= -1) || getComputedStyle(el).visibility === "hidden") continue;
+    let clip = el.parentElement;
+    while (clip && clip !== document.body && getComputedStyle(clip).overflowX === "visible") clip = clip.parentElement;
+    const overflow = clip && clip !== document.body ? getComputedStyle(clip).overflowX : "visible";
+    if (overflow === "auto" || overflow === "scroll") continue;  // scrolls inside its own box
+    reported.push(el);
+    fail("layout", describe(el), overflow === "visible"
+      ? `sticks out of the ${vw}px page by ${Math.round(Math.max(r.right - vw, -r.left))}px: the page scrolls sideways`
+      : `cut off at the edge of the ${vw}px page (its box hides the overflow; it cannot be scrolled)`);
   }
-  for (const img of out.images) {
-    if (img.in_output && img.ok && img.shown[0] > 0 && img.shown[0] < 250) {
-      notes.push({ where: img.where, why: `plot shown only ${img.shown[0]}px wide` });
+  if (document.documentElement.scrollWidth > vw + 1 && !reported.length) {
+    fail("layout", "the page", `the page is ${document.documentElement.scrollWidth}px wide in a ${vw}px viewport: it scrolls sideways`);
+  }
+  //    At desktop width the text column holds everything: no math, table or output wider than it
+  //    (it would scroll sideways inside its box), no code line cut at the right, no very tall
+  //    output, no tiny plot, no absolute path in an output. (At phone width wide content may
+  //    scroll inside its box; the rule above is the one that applies.)
+  if (!phone) {
+    const columnWidth = article.getBoundingClientRect().width;
+    const excess = (el) => el.scrollWidth - el.clientWidth;
+    const wide = new Set();
+    for (const el of article.querySelectorAll("mjx-container[display='true'], table, .cell_output .output, .cell_output pre")) {
+      if (optedOut(el, "wide")) continue;
+      const box = el.closest(".cell_output, div.math, .table-wrapper, .pst-scrollable-table-container") || el;
+      const over = Math.round(Math.max(excess(el), box !== el ? excess(box) : 0, el.getBoundingClientRect().width - columnWidth));
+      const cellOrBox = el.closest("div.cell") || box;
+      if (over > 8 && !wide.has(cellOrBox)) {
+        wide.add(cellOrBox);  // one failure per cell: its widest part
+        const output = el.closest(".output");
+        const kind = output ? (output.className.split(/\s+/)[1] || "output") + " output: " : "";
+        fail("layout", kind + describe(el), `${over}px wider than the text column (it scrolls sideways): shorten it, or tag the cell ${OPT_OUT.wide} if it is meant to scroll`);
+      }
+    }
+    const cut = [];
+    let longest = 0;
+    let narrowest = Infinity;
+    for (const pre of article.querySelectorAll("div.highlight pre")) {
+      if (pre.closest(".cell_output") || excess(pre) <= 8) continue;
+      longest = Math.max(longest, ...pre.textContent.split("\n").map((line) => line.length));
+      narrowest = Math.min(narrowest, pre.clientWidth);
+      const cell = pre.closest("div.cell");
+      cut.push(cell ? `cell ${codeCells.indexOf(cell) + 1}` : pre.closest(".solution, .exercise") ? "a solution" : "a code block");
+    }
+    if (cut.length) {
+      const probe = document.createElement("span");  // the width of one character of code
+      probe.textContent = "0".repeat(100);
+      article.querySelector("div.highlight pre").appendChild(probe);
+      const fit = Math.floor(narrowest / (probe.getBoundingClientRect().width / 100)) - 2;
+      probe.remove();
+      fail("layout", `code lines cut at the right in ${cut.length} block(s)`, `${[...new Set(cut)].join(", ")} (longest line ${longest} characters; about ${fit} fit)`);
+    }
+    for (const el of article.querySelectorAll(".cell_output")) {
+      const h = el.getBoundingClientRect().height;
+      if (h > 900 && !el.closest("details:not([open])") && !optedOut(el, "tall")) {
+        fail("layout", describe(el), `output ${Math.round(h)}px tall: shorten it, hide it (hide-output), or tag the cell ${OPT_OUT.tall}`);
+      }
+      const path = /(^|[\s"'(])((\/(work|home|root|tmp|Users|private|opt)\/|[A-Z]:\\Users\\)[^\s"':,)]*)/m.exec(el.textContent);
+      if (path) fail("layout", describe(el), `absolute path in the output: ${path[2].slice(0, 80)}`);
+    }
+    for (const img of images) {
+      const w = Math.round(img.getBoundingClientRect().width);
+      if (img.closest(".cell_output") && img.naturalWidth > 0 && w > 0 && w < 250) fail("layout", describe(img), `plot shown only ${w}px wide`);
     }
   }
-  // notes about the same box once
-  out.layout_notes = notes.filter((n, i, all) => all.findIndex((m) => m.where === n.where && m.why.slice(0, 12) === n.why.slice(0, 12)) === i);
-  out.page_height = Math.ceil(document.documentElement.scrollHeight);
-  return out;
-})()
+  return { failures, ids, links, download_links, page_height: Math.ceil(document.documentElement.scrollHeight) };
+}

@@ -1,23 +1,28 @@
 """The browser check's own logic, without a browser or a built book (fast; runs in `make test`).
 
-The in-browser half (page_checks.js) is proven on every `make check-book` run by the canary:
-a small site with planted defects that the check must report before it looks at the book.
+The in-browser half (page_checks.js, axe-core, the widget manager) is proven on every
+`make check-book` run by the canary: a small site with planted defects that the check must
+report, in every view, before it looks at the book.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parents[1])]
 
 import canary  # noqa: E402
 import check_book as cb  # noqa: E402
+import static_checks  # noqa: E402
+from publish import chromium  # noqa: E402
 
-ORIGIN = "http://127.0.0.1:8765"
+SITE = "http://127.0.0.1:8765/nn-regression/"
 
 
 @pytest.fixture()
@@ -30,7 +35,7 @@ def site(tmp_path: Path) -> Path:
     (root / "chapters" / "index.html").write_text('<section id="welcome"><a name="old-anchor"></a></section>')
     (root / "chapters" / "01_tensors.html").write_text('<h1 id="tensors">T</h1><div id="a-b">x</div>')
     (root / "_static" / "widget.html").write_text("<p>asset</p>")
-    (root / "_sources" / "chapters" / "01_tensors.ipynb").write_text("{}")
+    (root / "_sources" / "chapters" / "01_tensors.ipynb").write_text('{"cells": [], "nbformat": 4}')
     (root / "_sources" / "chapters" / "index.md").write_text("# hi")
     (root / "search.html").write_text("<p>search</p>")
     return root
@@ -41,12 +46,11 @@ def ids_from_files(root: Path):
 
 
 def test_pages_leave_out_sphinx_asset_folders(site):
-    assert cb.list_pages(site) == ["chapters/01_tensors.html", "chapters/index.html", "index.html", "search.html"]
+    assert static_checks.list_pages(site) == ["chapters/01_tensors.html", "chapters/index.html", "index.html", "search.html"]
 
 
 def test_screenshot_names_mirror_the_pages(tmp_path):
-    assert cb.screenshot_path(tmp_path, "chapters/01_tensors.html") == tmp_path / "chapters" / "01_tensors.png"
-    assert cb.screenshot_path(tmp_path, "index.html") == tmp_path / "index.png"
+    assert cb.screenshot_path(tmp_path, "chapters/01_tensors.html") == tmp_path / "chapters" / "01_tensors.jpg"
 
 
 def test_notebook_pages_are_those_with_an_ipynb_source(site):
@@ -62,133 +66,134 @@ def test_redirect_page_target_is_read(site):
 @pytest.mark.parametrize(
     "href, problem",
     [
-        (f"{ORIGIN}/chapters/01_tensors.html", None),
-        (f"{ORIGIN}/chapters/01_tensors.html#a-b", None),
-        (f"{ORIGIN}/chapters/index.html#old-anchor", None),  # <a name=...> counts as an anchor
-        (f"{ORIGIN}/chapters/", None),  # a folder serves its index.html
-        (f"{ORIGIN}/chapters/01_tensors.html#", None),  # empty fragment: the page itself
-        (f"{ORIGIN}/_sources/chapters/01_tensors.ipynb", None),
-        (f"{ORIGIN}/_sources/chapters/01_tensors.ipynb#anything", None),  # no anchors in non-HTML
+        (f"{SITE}chapters/01_tensors.html", None),
+        (f"{SITE}chapters/01_tensors.html#a-b", None),
+        (f"{SITE}chapters/index.html#old-anchor", None),  # <a name=...> counts as an anchor
+        (f"{SITE}chapters/", None),  # a folder serves its index.html
+        (f"{SITE}chapters/01_tensors.html#", None),  # empty fragment: the page itself
+        (f"{SITE}_sources/chapters/01_tensors.ipynb#anything", None),  # no anchors in non-HTML
         ("https://pytorch.org/docs#x", None),  # outside links are not checked offline
         ("data:image/png;base64,AAAA", None),
-        (f"{ORIGIN}/chapters/02_autograd.html", "missing page: /chapters/02_autograd.html"),
-        (f"{ORIGIN}/chapters/01_tensors.html#nope", "missing anchor: #nope on chapters/01_tensors.html"),
-        (f"{ORIGIN}/chapters/01_tensors.html#a%2Db", None),  # percent-encoded fragment
-        (f"{ORIGIN}/../../etc/passwd", "missing page: /../../etc/passwd"),
+        (f"{SITE}chapters/02_autograd.html", "missing page: /nn-regression/chapters/02_autograd.html"),
+        (f"{SITE}chapters/01_tensors.html#nope", "missing anchor: #nope on chapters/01_tensors.html"),
+        (f"{SITE}chapters/01_tensors.html#a%2Db", None),  # percent-encoded fragment
+        (f"{SITE}../../etc/passwd", "points outside the book"),
+        # a root-absolute link under the sub-path, as on GitHub Pages
+        ("http://127.0.0.1:8765/chapters/01_tensors.html", "leads outside the book's folder /nn-regression/"),
     ],
 )
-def test_internal_links_resolve_to_pages_and_anchors(site, href, problem):
-    got = cb.resolve_link(href, ORIGIN, site, ids_from_files(site))
+def test_links_resolve_inside_the_book_under_its_sub_path(site, href, problem):
+    got = cb.resolve_link(href, SITE, site, ids_from_files(site))
     if problem is None:
         assert got is None
     else:
-        assert got is not None and (problem in got or got.startswith("points outside"))
+        assert got is not None and problem in got
 
 
-def test_page_problems_turn_browser_findings_into_failures_and_notes():
-    data = {
-        "mathjax_loaded": True,
-        "math_elements": 3,
-        "untypeset_math": [{"where": "span.math", "text": "\\(x\\)"}],
-        "math_errors": [{"where": "mjx-container", "text": "Undefined control sequence \\foo"}],
-        "math_text_escapes": [{"where": 'math "\\text{np\\_array}"', "text": "np\\_array"}],
-        "raw_math": [{"where": "p", "token": "$$", "text": "a $$ b"}],
-        "images": [
-            {"src": "_images/a.png", "ok": True, "where": "img"},
-            {"src": "_images/b.png", "ok": False, "where": "img in code cell 4"},
-        ],
-        "plots_missing": [{"where": "div.cell", "text": "plt.show()"}],
-        "output_errors": [{"why": "error output", "where": "div.output.traceback", "text": "ValueError: no"}],
-        "layout_notes": [{"where": "table", "why": "wider than its box"}],
-    }
-    fails, notes = cb.page_problems(data)
-    text = "\n".join(fails)
-    for want in ("math not typeset", "TeX error in math", "raw TeX '$$'", "backslash shown literally in math", "image not loaded: img in code cell 4",
-                 "plot missing", "error output: div.output.traceback: 'ValueError: no'"):
-        assert want in text
-    assert "_images/a.png" not in text
-    assert notes == ["table: wider than its box"]
-    assert cb.page_problems({"math_elements": 2, "mathjax_loaded": False})[0][0].startswith("MathJax did not load")
-    assert cb.page_problems({"math_elements": 0, "mathjax_loaded": False}) == ([], [])
+def test_the_same_root_absolute_link_resolves_when_the_book_is_at_the_root(site):
+    assert cb.resolve_link("http://127.0.0.1:8765/chapters/01_tensors.html", "http://127.0.0.1:8765/",
+                           site, ids_from_files(site)) is None
+
+
+def test_page_failures_name_kind_problem_and_place():
+    data = {"failures": [{"kind": "widget", "where": "div.cell_output in code cell 4", "why": "progress bar at 0%"}]}
+    assert cb.page_failures(data, {"mathjax": "typeset"}) == ["widget: progress bar at 0% (at div.cell_output in code cell 4)"]
+    assert cb.page_failures({"failures": []}, {"mathjax": "timeout"}) == ["math: MathJax did not finish: timeout"]
+    assert cb.page_failures({"failures": []}, {"mathjax": "none"}) == []
 
 
 def test_network_problems_flag_outside_requests_failed_resources_and_js_errors():
-    def ev(method, **params):
-        return {"method": method, "params": params}
-
-    events = [
-        ev("Network.requestWillBeSent", requestId="1", request={"url": f"{ORIGIN}/_static/ok.css"}),
-        ev("Network.responseReceived", requestId="1", response={"url": f"{ORIGIN}/_static/ok.css", "status": 200}),
-        ev("Network.requestWillBeSent", requestId="2", request={"url": "https://cdn.example.invalid/mathjax.js"}),
-        ev("Network.loadingFailed", requestId="2", errorText="net::ERR_NAME_NOT_RESOLVED"),
-        ev("Network.requestWillBeSent", requestId="3", request={"url": f"{ORIGIN}/_static/gone.js"}),
-        ev("Network.responseReceived", requestId="3", response={"url": f"{ORIGIN}/_static/gone.js", "status": 404}),
-        ev("Network.requestWillBeSent", requestId="4", request={"url": f"{ORIGIN}/favicon.ico"}),
-        ev("Network.responseReceived", requestId="4", response={"url": f"{ORIGIN}/favicon.ico", "status": 404}),
-        ev("Network.requestWillBeSent", requestId="5", request={"url": "data:image/png;base64,AA"}),
-        ev("Network.requestWillBeSent", requestId="6", request={"url": f"{ORIGIN}/_images/x.png"}),
-        ev("Network.loadingFailed", requestId="6", errorText="net::ERR_ABORTED", canceled=True),
-        ev("Runtime.exceptionThrown", exceptionDetails={"exception": {"description": "TypeError: x is undefined\n at f"}}),
-        ev("Runtime.exceptionThrown", exceptionDetails={"exception": {
-            "description": "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared"}}),
-    ]
-    assert cb.network_problems(events, ORIGIN) == [
-        "requested outside the machine (blocked): https://cdn.example.invalid/mathjax.js",
-        "resource answered HTTP 404: /_static/gone.js",
-        "JavaScript error: TypeError: x is undefined",
-    ]
+    assert cb.network_problem("request", "https://cdn.example.invalid/mathjax.js", SITE) == \
+        "requested outside the machine (blocked): https://cdn.example.invalid/mathjax.js"
+    assert cb.network_problem("request", f"{SITE}_static/ok.css", SITE) is None
+    assert cb.network_problem("request", "data:image/png;base64,AA", SITE) is None
+    assert cb.network_problem("response", f"{SITE}_static/gone.js", SITE, status=404) == "resource answered HTTP 404: _static/gone.js"
+    assert cb.network_problem("response", f"{SITE}_static/ok.js", SITE, status=200) is None
+    assert cb.network_problem("response", "http://127.0.0.1:8765/favicon.ico", SITE, status=404) is None
+    assert cb.network_problem("failed", f"{SITE}_images/x.png", SITE, error="net::ERR_ABORTED") is None  # cancelled
+    assert cb.network_problem("failed", f"{SITE}_images/x.png", SITE, error="net::ERR_EMPTY_RESPONSE") == \
+        "resource failed (net::ERR_EMPTY_RESPONSE): _images/x.png"
+    assert cb.js_error_problem("TypeError: x is undefined\n at f") == "JavaScript error: TypeError: x is undefined"
+    assert cb.js_error_problem("SyntaxError: Identifier 'THEBE_JS_URL' has already been declared") is None
 
 
-def test_chromium_is_launched_headless_and_off_the_network():
-    argv = cb.chromium_argv("/usr/lib/chromium/chromium", "/tmp/profile", 4321)
-    for flag in ("--headless", "--no-sandbox", "--disable-background-networking", "--remote-debugging-pipe",
-                 "--proxy-server=http://127.0.0.1:4321", "--user-data-dir=/tmp/profile"):
-        assert flag in argv
-    rules = next(a for a in argv if a.startswith("--host-resolver-rules="))
+def test_the_views_cover_both_paths_at_both_widths_with_axe_under_the_sub_path():
+    assert {(v.prefix, v.width) for v in cb.VIEWS} == {(p, w) for p in ("/", cb.SUB_PATH) for w in (cb.DESKTOP, cb.PHONE)}
+    assert all(v.axe == (v.prefix == cb.SUB_PATH) for v in cb.VIEWS)
+    assert [v.phone for v in cb.VIEWS if v.width == cb.PHONE] == [True, True]
+
+
+def test_chromium_is_kept_off_the_network():
+    args = chromium.loopback_only_args(4321)
+    assert "--proxy-server=http://127.0.0.1:4321" in args
+    rules = next(a for a in args if a.startswith("--host-resolver-rules="))
     assert "MAP * ~NOTFOUND" in rules and "EXCLUDE 127.0.0.1" in rules
 
 
 def test_missing_chromium_without_root_or_apt_says_how_to_install(monkeypatch):
     monkeypatch.delenv("CHROMIUM", raising=False)
-    monkeypatch.setattr(cb.shutil, "which", lambda name: None)
-    with pytest.raises(cb.SetupError, match="apt-get install -y --no-install-recommends chromium"):
-        cb.ensure_chromium()
+    monkeypatch.setattr(chromium, "DEBIAN_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(chromium.shutil, "which", lambda name: None)
+    with pytest.raises(chromium.SetupError, match="apt-get install -y --no-install-recommends chromium"):
+        chromium.ensure_chromium()
 
 
 def test_chromium_env_var_wins(monkeypatch):
     monkeypatch.setenv("CHROMIUM", "/opt/my/chrome")
-    assert cb.find_chromium() == "/opt/my/chrome"
+    assert chromium.find_chromium() == "/opt/my/chrome"
+
+
+def test_the_server_serves_the_site_under_its_sub_path_only(site):
+    with chromium.serve(site, "/nn-regression/") as url:
+        assert url.endswith("/nn-regression/")
+        with urllib.request.urlopen(url + "chapters/01_tensors.html") as resp:
+            assert b'id="tensors"' in resp.read()
+        root = url.removesuffix("nn-regression/")
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(root + "chapters/01_tensors.html")
+        assert cb.fetch_notebook(url + "_sources/chapters/01_tensors.ipynb") is None
+        assert cb.fetch_notebook(url + "_sources/chapters/index.md") == "not JSON"
+        assert cb.fetch_notebook(url + "_sources/missing.ipynb") == "HTTP 404"
 
 
 def test_the_canary_site_holds_its_planted_defects(tmp_path):
     canary.write_site(tmp_path)
-    assert cb.list_pages(tmp_path) == ["bad.html", "index.html"]
+    assert static_checks.list_pages(tmp_path) == ["bad.html", "index.html", "search.html"]
     bad = (tmp_path / "bad.html").read_text()
     for planted in ('class="math', "$$", "_images/missing.png", "Traceback", "UserWarning", "plt.show()",
-                    "index.html#nope", "nowhere.html", "_sources/missing.ipynb", "throw new Error"):
+                    "index.html#nope", "nowhere.html", 'href="/index.html"', "_sources/missing.ipynb",
+                    "throw new Error", "https://cdn.invalid/library.js", "planted-nameless-button",
+                    'alt="../_images/plot.png"', "width: 600px", "overflow: hidden"):
         assert planted in bad
-    assert (tmp_path / "_images" / "plot.png").read_bytes().startswith(b"\x89PNG")
-    assert json.loads((tmp_path / "_sources" / "index.ipynb").read_text())["nbformat"] == 4
-    # the clean page's links resolve; the bad page's two broken ones do not
-    assert cb.resolve_link(f"{ORIGIN}/bad.html#section-b", ORIGIN, tmp_path, ids_from_files(tmp_path)) is None
-    assert cb.resolve_link(f"{ORIGIN}/index.html#nope", ORIGIN, tmp_path, ids_from_files(tmp_path))
+    state = json.loads(bad.split('widget-state+json">')[1].split("</script>")[0])["state"]
+    bars = {m["state"].get("value", 0) for m in state.values() if m["model_name"] == "IntProgressModel"}
+    assert bars == {0, 10, 20}  # the clean page's finished bar, the 0 % bar, the broken widget's
+    assert sum(m["model_name"] == "NoSuchWidgetModel" for m in state.values()) == 1
+    assert 'class="cell tag_scroll-wide-table"' in (tmp_path / "index.html").read_text()
+    assert (tmp_path / "_static" / "widgets" / "embed.js").is_file()
+    # the static checks find the planted file-level defects, and nothing on the clean page
+    found = static_checks.check_site(tmp_path)
+    assert "index.html" not in found and len(found["bad.html"]) == 8
 
 
 def test_canary_verdict_names_what_the_check_missed():
-    caught = cb.PageResult("bad.html", failures=list(canary.EXPECTED_BAD))
-    clean = cb.PageResult("index.html")
-    assert canary.missed([caught, clean]) == []
-    half = cb.PageResult("bad.html", failures=canary.EXPECTED_BAD[:3])
-    noisy = cb.PageResult("index.html", failures=["image not loaded: x"])
-    got = canary.missed([half, noisy])
-    assert f"bad.html: {canary.EXPECTED_BAD[3]}" in got
-    assert "false alarm on the clean page: image not loaded: x" in got
+    views = [str(v) for v in cb.VIEWS]
+    every = [cb.Finding(page, where, want) for page, kind, want in canary.EXPECTED
+             for where in canary._views_for(kind, views)]
+    assert canary.missed(every, views) == []
+    half = [f for f in every if f.where != "390px /"]
+    noisy = half + [cb.Finding("index.html", "static", "image x has an empty alt text")]
+    got = canary.missed(noisy, views)
+    assert "bad.html [390px /]: the page scrolls sideways" in got
+    assert "false alarm on the clean page [static]: image x has an empty alt text" in got
+    assert not any("[390px /nn-regression/]" in g for g in got)
 
 
-def test_report_lists_offending_pages_and_elements():
+def test_report_lists_each_failure_once_with_its_views():
     lines = []
-    results = [cb.PageResult("a.html"), cb.PageResult("b.html", failures=["image not loaded: img"], notes=["wide"])]
-    assert cb.report(results, out=lines.append) == 1
+    findings = [cb.Finding("b.html", "1280px /", "image: not loaded"), cb.Finding("b.html", "390px /", "image: not loaded"),
+                cb.Finding("c.html", "static", "root-absolute URL")]
+    assert cb.report(findings, 3, out=lines.append) == 2
     text = "\n".join(lines)
-    assert "FAILED: 1 of 2 pages" in text and "b.html" in text and "- image not loaded: img" in text
-    assert "a.html" not in text
+    assert "FAILED: 2 of 3 pages" in text
+    assert "- [1280px /, 390px /] image: not loaded" in text and "- [static] root-absolute URL" in text

@@ -1,0 +1,360 @@
+"""The student edition (student_edition/): the generator's rules on small notebooks, then the chapters.
+
+For every chapter with tasks, one kernel walks its student notebook from the top, as a student
+would: the cells before the first stub must run cleanly, and every stub must stop with
+NotImplementedError. At each stub, every wrong answer of WRONG_ANSWERS is run with the check cell
+that follows, in a copy of the notebook's namespace (so that it leaves nothing behind), and the
+check must fail with its message; then the reference solution (the source's tagged cell) goes in
+and the walk goes on. That second half is the round trip: the student notebook with the
+solutions put back runs to the end, every check passing.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from student_edition import generate, leaks  # noqa: E402
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def _read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def _tasks(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and generate.is_solution_cell(c)]
+
+
+WITH_TASKS = [p for p in CHAPTERS if _tasks(_read(p))]
+
+# Chapter 3's reference answers, in which a wrong answer changes one or two terms
+RIGHT_DELTA_2 = "-2 * (y - y_hat) * gp(a1_2)"
+RIGHT_IN_ORDER_OF_W = ["delta_2 * w11_2 * gp(a1_1) * x", "delta_2 * w21_2 * gp(a2_1) * x",
+                       "delta_2 * z1", "delta_2 * z2"]
+
+
+def _four_gradients(delta_2=RIGHT_DELTA_2, **changed):
+    terms = dict(zip(["dL_dw11_1", "dL_dw12_1", "dL_dw11_2", "dL_dw21_2"], RIGHT_IN_ORDER_OF_W))
+    return f"delta_2 = {delta_2}\n" + "".join(f"{n} = {changed.get(n, t)}\n" for n, t in terms.items())
+
+
+def _symbolic_gradients(returned=RIGHT_IN_ORDER_OF_W, delta_2=RIGHT_DELTA_2):
+    return ("def symbolic_gradients(w, x, y):\n    w11_1, w12_1, w11_2, w21_2 = w\n"
+            "    L, (a1_1, z1, a2_1, z2, a1_2, y_hat) = forward(w, x, y)\n"
+            f"    delta_2 = {delta_2}\n    return torch.stack([{', '.join(returned)}])\n")
+
+
+# Wrong answers per task, (chapter, task number from 0): (what is wrong, code, part of the message).
+WRONG_ANSWERS = {
+    ("03_backprop_exercise.ipynb", 0): [
+        ("sign of delta_2", _four_gradients(delta_2="2 * (y - y_hat) * gp(a1_2)"),
+         "All four are -1 times autograd's: the mistake is in the factor they share, delta_2."),
+        ("factor x missing", _four_gradients(dL_dw11_1="delta_2 * w11_2 * gp(a1_1)"),
+         "dL_dw11_1 is 0.5230, autograd's is -0.8892 (-0.588 times as much): "
+         "follow w11_1 -> a1_1 -> z1 -> a1_2 -> y_hat -> L, one factor of the chain rule per arrow."),
+        ("z1 and z2 swapped", _four_gradients(dL_dw11_2="delta_2 * z2", dL_dw21_2="delta_2 * z1"),
+         "dL_dw11_2 is 2.0494, autograd's is 0.9424 (2.17 times as much): follow w11_2 -> a1_2"),
+        ("not one number", _four_gradients(dL_dw12_1="torch.stack([delta_2, w21_2 * gp(a2_1) * x])"),
+         "dL_dw12_1 has shape (2,): it should be one number."),
+    ],
+    ("03_backprop_exercise.ipynb", 1): [
+        ("the order of the first exercise", _symbolic_gradients(RIGHT_IN_ORDER_OF_W[2:] + RIGHT_IN_ORDER_OF_W[:2]),
+         "the numbers are right, their order is not: return them in the order of w, "
+         "dL_dw11_1, dL_dw12_1, dL_dw11_2, dL_dw21_2."),
+        ("factor w11_2 missing (it is 1 at the exercise's values)",
+         _symbolic_gradients(["delta_2 * gp(a1_1) * x"] + RIGHT_IN_ORDER_OF_W[1:]),
+         "autograd disagrees on dL_dw11_1 at (x, y, *w) = (-2.63, -1.65, -1.59, -1.94, 0.34, -2.34), "
+         "though not at the exercise's values: look for a factor that is 1 there (w11_2 = 1)."),
+        ("wrong everywhere", _symbolic_gradients(delta_2="-2 * (y - y_hat)"),
+         "symbolic_gradients: autograd disagrees on dL_dw11_1, dL_dw12_1, dL_dw11_2, dL_dw21_2 at "
+         "(x, y, *w) = (-1.70, -4.50, 0.13, -2.00, 1.00, 0.50)."),
+        ("three gradients", _symbolic_gradients(RIGHT_IN_ORDER_OF_W[1:]),
+         "it returns shape (3,): return the 4 gradients in one tensor"),
+    ],
+}
+# Other right answers, which the check must accept: (how it differs from the reference, code).
+OTHER_RIGHT_ANSWERS = {
+    ("03_backprop_exercise.ipynb", 0): [
+        ("without torch.no_grad", _four_gradients()),
+        ("Python floats", _four_gradients() + "dL_dw11_2, dL_dw21_2 = dL_dw11_2.item(), dL_dw21_2.item()\n"),
+    ],
+    ("03_backprop_exercise.ipynb", 1): [
+        ("a tuple", _symbolic_gradients().replace("torch.stack([", "tuple([")),
+    ],
+}
+# Environment of the kernel per chapter: chapter 6 will read a short training run from here.
+KERNEL_ENV: dict[str, dict[str, str]] = {}
+
+
+# ------------------------------------------------------------------------------------------------
+# The generator, on small notebooks
+# ------------------------------------------------------------------------------------------------
+def _nb(*cells):
+    return nbformat.v4.new_notebook(cells=list(cells))
+
+
+def _solution(source, task="the answer", outputs=()):
+    cell = nbformat.v4.new_code_cell(source, outputs=list(outputs), execution_count=2)
+    cell.metadata.update(tags=["solution", "hide-input"], student={"task": task})
+    return cell
+
+
+def _out(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def test_a_solution_cell_becomes_a_stub_naming_what_later_cells_read():
+    first = nbformat.v4.new_code_cell("import torch\nx = 1", outputs=[_out("kept\n")], execution_count=1)
+    solution = _solution("def helper(v):\n    tmp = v + 1\n    return tmp\n\ntotal = helper(x)\nunused = 3",
+                         task="compute the total", outputs=[_out("solution output\n")])
+    check = nbformat.v4.new_code_cell("def f():\n    tmp = 0\n    return total\n\nassert f() == 2, 'wrong'",
+                                      outputs=[_out("right\n")], execution_count=3)
+    student = generate.student_notebook(_nb(first, solution, check), "t.ipynb")
+    stub = student.cells[1]
+    assert stub.source == (
+        "# Your code: compute the total\n"
+        "# The cells below use: total.\n"
+        'raise NotImplementedError("write this cell, then run it")'
+    )
+    assert stub.id == solution.id and stub.metadata == {} and stub.outputs == []
+    assert student.cells[2].source == check.source
+
+
+def test_outputs_are_cleared_where_they_depend_on_the_students_code():
+    def cell(source, text):
+        return nbformat.v4.new_code_cell(source, outputs=[_out(text)], execution_count=1)
+
+    student = generate.student_notebook(_nb(
+        cell("a = 1", "before"),
+        _solution("b = a + 1", outputs=[_out("solution")]),
+        cell("assert b == 2\nc = b * 2", "check"),
+        cell("print(a)", "independent"),
+        cell("def twice():\n    return 2 * c", "uses c, from b"),
+        cell("print(twice())", "uses twice, from c"),
+        cell("c = 5", "c is the book's again"),
+        cell("print(c)", "so is this"),
+    ), "t.ipynb")
+    kept = [c.outputs[0].text if c.outputs else None for c in student.cells]
+    assert kept == ["before", None, None, "independent", None, None, "c is the book's again", "so is this"]
+    cleared = [generate.CLEARED_TAG in c.metadata.get("tags", []) for c in student.cells]
+    assert cleared == [False, False, True, False, True, True, False, False]
+    assert all(c.execution_count is None for c in student.cells)
+
+
+def test_names_read_includes_globals_used_inside_functions_only():
+    assert generate.names_read("def f(a):\n    b = a\n    return b + c\nd = e") == {"c", "e"}
+    assert generate.names_bound("y = 2\nimport os\nclass K: pass\nfor i in []: pass") == ["y", "os", "K", "i"]
+
+
+def test_solution_blocks_are_removed_and_an_emptied_cell_is_dropped():
+    text = ("Before.\n\n:::{exercise}\n:label: e\nDo it.\n:::\n\n:::{solution} e\n:class: dropdown\n\n"
+            "```python\nprint(':::')\n:::\n```\n\nSecret words here.\n:::\n\nAfter.\n")
+    kept, blocks = generate.split_solution_blocks(text, "t")
+    assert kept == "Before.\n\n:::{exercise}\n:label: e\nDo it.\n:::\n\nAfter."
+    assert len(blocks) == 1 and "Secret words" in blocks[0] and "print(':::')" in blocks[0]
+    longer = "::::{solution} e\n:::{note}\nInside.\n:::\nStill inside.\n::::\nOut."
+    assert generate.split_solution_blocks(longer, "t")[0] == "Out."
+    alone = nbformat.v4.new_markdown_cell(":::{solution} e\nOnly this.\n:::")
+    student = generate.student_notebook(_nb(nbformat.v4.new_markdown_cell("Text."), alone), "t.ipynb")
+    assert [c.source for c in student.cells] == ["Text."]
+
+
+@pytest.mark.parametrize("nb, message", [
+    (_nb(_solution("x = 1", task=""), nbformat.v4.new_code_cell("assert x")), '"student": {"task"'),
+    (_nb(_solution("x = 1"), nbformat.v4.new_code_cell("print(x)")), "the next code cell does not check it"),
+    (_nb(_solution("x = 1")), "the next code cell does not check it"),
+    (_nb(nbformat.v4.new_markdown_cell(":::{solution} e\nNever closed.")), "is never closed"),
+    (_nb(nbformat.v4.new_markdown_cell("```{solution} e\nBacktick fence.\n```")), "'{solution}' is left"),
+    (_nb(nbformat.v4.new_markdown_cell(":::{solution-start} e\nGated.\n:::")), "'{solution-start}' is left"),
+    (_nb(nbformat.v4.new_markdown_cell("Text", metadata={"tags": ["solution"]})), "a markdown cell is tagged"),
+    (_nb(_solution("x = (1"), nbformat.v4.new_code_cell("assert x")), "not valid Python"),
+])
+def test_markup_it_cannot_handle_stops_the_generator_with_a_message(nb, message):
+    with pytest.raises(generate.StudentEditionError) as err:
+        generate.student_notebook(nb, "t.ipynb")
+    assert message in str(err.value) and "t.ipynb, cell" in str(err.value)
+
+
+def test_the_edition_is_never_written_over_the_sources(tmp_path):
+    for out in (ROOT, ROOT / "chapters", ROOT.parent):
+        with pytest.raises(generate.StudentEditionError, match="overwrite the book's sources"):
+            generate.build(ROOT, out)
+
+
+def test_the_student_config_names_the_edition_and_its_asset_paths():
+    config = ('title: "A Book"\nsphinx:\n  local_extensions:\n    names: _ext/\n'
+              '  config:\n    html_extra_path: [web_assets/book]\n')
+    assert generate.student_config(config).startswith('title: "A Book (student edition)"')
+    assert generate.configured_paths(config) == ["web_assets/book", "_ext"]
+
+
+def test_the_leak_check_finds_a_solution_however_it_is_rendered(tmp_path):
+    secret = generate.Solution("t.ipynb, cell 4", "with torch.no_grad():\n    delta_2 = -2 * (y - y_hat) * gp(a1_2)\n")
+    shared = generate.Solution("t.ipynb, cell 9", "print(x)")
+    prints = leaks.fingerprints([secret, shared], rest="some prose\nprint(x)\n")
+    assert leaks.unchecked([secret, shared], prints) == ["t.ipynb, cell 9"]
+    (tmp_path / "page.html").write_text(
+        '<div class="highlight"><pre><span class="k">with</span> <span class="n">torch</span>.<span class="n">'
+        'no_grad</span>():\n    <span class="n">delta_2</span> <span class="o">=</span> <span class="o">-</span>'
+        '<span class="mi">2</span> * (<span class="n">y</span> &#8722; <span class="n">y_hat</span>) * '
+        '<span class="n">gp</span>(<span class="n">a1_2</span>)</pre></div>')
+    (tmp_path / "nb.ipynb").write_text(nbformat.writes(_nb(nbformat.v4.new_markdown_cell(secret.text))))
+    (tmp_path / "clean.html").write_text('<p>some prose</p><div class="exercise admonition">print(x)</div>')
+    (tmp_path / "block.html").write_text('<div class="solution dropdown admonition" id="s">?</div>')
+    found = leaks.find_leaks([secret, shared], prints, tmp_path)
+    assert [f.split(":")[0] for f in found] == ["block.html", "nb.ipynb", "page.html"]
+    assert all("t.ipynb, cell 4" in f for f in found[1:])
+
+
+# ------------------------------------------------------------------------------------------------
+# The chapters
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    generate.build(ROOT, out)
+    return out
+
+
+def test_no_solution_survives_in_the_student_notebooks(edition):
+    assert leaks.check_folder(ROOT, edition) == []
+
+
+def test_chapters_without_tasks_keep_their_code(edition):
+    for path in CHAPTERS:
+        if path not in WITH_TASKS:
+            code = lambda nb: [c.source for c in nb.cells if c.cell_type == "code"]  # noqa: E731
+            assert code(_read(edition / "chapters" / path.name)) == code(_read(path)), path.name
+
+
+def test_every_task_has_wrong_answers():
+    tasks = {(p.name, k) for p in WITH_TASKS for k in range(len(_tasks(_read(p))))}
+    assert tasks and tasks == set(WRONG_ANSWERS), "give every task (and only those) wrong answers"
+
+
+class Kernel:
+    """One Python kernel that runs code like notebook cells, in the chapter's folder."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]):
+        from nbclient import NotebookClient
+
+        self.client = NotebookClient(_nb(), kernel_name="python3", timeout=1200,
+                                     resources={"metadata": {"path": str(cwd)}})
+        self.env = {**os.environ, **env}
+
+    def __enter__(self):
+        self._context = self.client.setup_kernel(env=self.env)
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+    def run(self, source: str) -> tuple[str | None, str]:
+        """(None, its printed text) when the code runs; (exception name, message) when it raises."""
+        from nbclient.exceptions import CellExecutionError
+
+        cell = nbformat.v4.new_code_cell(source)
+        self.client.nb.cells.append(cell)
+        try:
+            self.client.execute_cell(cell, len(self.client.nb.cells) - 1)
+        except CellExecutionError as err:
+            return err.ename, err.evalue
+        return None, "".join(o.get("text", "") for o in cell.outputs)
+
+    def run_apart(self, source: str) -> tuple[str | None, str]:
+        """Run code in a copy of the namespace, so that it leaves no name behind."""
+        return self.run(f"exec(compile({source!r}, '<wrong answer>', 'exec'), dict(globals()))")
+
+
+@dataclass
+class Walk:
+    """What happened when a kernel walked a student notebook (see the module docstring)."""
+
+    before_first_stub: list[str] = field(default_factory=list)  # errors
+    stubs: list[str | None] = field(default_factory=list)  # exception name of each stub
+    wrong: dict[tuple[int, str], tuple[str | None, str]] = field(default_factory=dict)
+    other_right: dict[tuple[int, str], tuple[str | None, str]] = field(default_factory=dict)
+    checks: list[str] = field(default_factory=list)  # output of each check, right answer in
+    round_trip: list[str] = field(default_factory=list)  # errors after the first stub
+
+
+@pytest.fixture(scope="module")
+def walks(edition):
+    cache: dict[str, Walk] = {}
+
+    def walk(name: str) -> Walk:
+        if name not in cache:
+            cache[name] = _walk(edition, name)
+        return cache[name]
+
+    return walk
+
+
+def _walk(edition: Path, name: str) -> Walk:
+    reference = {c.id: c.source for c in _tasks(_read(ROOT / "chapters" / name))}
+    student = _read(edition / "chapters" / name)
+    code = [c for c in student.cells if c.cell_type == "code"]
+    result, task, check_next = Walk(), -1, False
+    with Kernel(edition / "chapters", KERNEL_ENV.get(name, {})) as kernel:
+        for position, cell in enumerate(code):
+            if cell.id in reference:
+                task += 1
+                result.stubs.append(kernel.run(cell.source)[0])
+                check = code[position + 1].source
+                for label, wrong, _ in WRONG_ANSWERS.get((name, task), []):
+                    result.wrong[task, label] = kernel.run_apart(wrong + "\n" + check)
+                for label, right in OTHER_RIGHT_ANSWERS.get((name, task), []):
+                    result.other_right[task, label] = kernel.run_apart(right + "\n" + check)
+                error, text = kernel.run(reference[cell.id])
+                check_next = True
+            else:
+                error, text = kernel.run(cell.source)
+                if check_next:
+                    result.checks.append(text)
+                    check_next = False
+            if error:
+                (result.round_trip if task >= 0 else result.before_first_stub).append(
+                    f"code cell {position}: {error}: {text[:300]}")
+    return result
+
+
+@pytest.mark.parametrize("path", WITH_TASKS, ids=[p.name for p in WITH_TASKS])
+def test_student_notebook_runs_up_to_its_first_stub_and_every_stub_stops(walks, path):
+    walk = walks(path.name)
+    assert walk.before_first_stub == []
+    assert walk.stubs == ["NotImplementedError"] * len(_tasks(_read(path)))
+
+
+@pytest.mark.parametrize("path", WITH_TASKS, ids=[p.name for p in WITH_TASKS])
+def test_round_trip_the_reference_solutions_pass_every_check(walks, path):
+    walk = walks(path.name)
+    assert walk.round_trip == []
+    assert len(walk.checks) == len(_tasks(_read(path))) and all(c.startswith("Right") for c in walk.checks)
+
+
+@pytest.mark.parametrize("chapter, task, label, message", [
+    (chapter, task, label, message)
+    for (chapter, task), answers in WRONG_ANSWERS.items() for label, _, message in answers
+], ids=lambda v: v if isinstance(v, str) and len(v) < 60 else None)
+def test_every_check_fails_on_a_wrong_answer_with_its_message(walks, chapter, task, label, message):
+    error, text = walks(chapter).wrong[task, label]
+    assert error == "AssertionError", (error, text)
+    assert message in text, text
+
+
+@pytest.mark.parametrize("chapter, task, label", [
+    (chapter, task, label) for (chapter, task), answers in OTHER_RIGHT_ANSWERS.items() for label, _ in answers
+])
+def test_every_check_accepts_other_right_answers(walks, chapter, task, label):
+    error, text = walks(chapter).other_right[task, label]
+    assert error is None and text.startswith("Right"), (error, text)
