@@ -4,7 +4,9 @@
 
 Each notebook runs top to bottom in a fresh ``python3`` kernel in its own folder (nbclient, as
 ``jupyter nbconvert --execute`` does), without timing metadata, with the widget state stored: the
-built book (embed.js) and a trusted JupyterLab draw each progress bar from that state.
+built book (embed.js) and a trusted JupyterLab draw each progress bar from that state. Consecutive
+pieces of one stream (a ``print`` the kernel happened to flush in two parts) are merged, as
+nbconvert does, so that the stored outputs do not depend on the kernel's flush timing.
 
 A widget output also carries a text copy (``text/plain``), which is what an untrusted JupyterLab,
 GitHub and nbviewer show. tqdm writes it when the bar appears, so it reads ``0%| | 0/20``; here it
@@ -70,6 +72,7 @@ def execute(path: Path, timeout: int = 1800) -> int:
     """Run the notebook at `path` top to bottom and write it back; the number of bars finished."""
     import nbformat
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -77,6 +80,7 @@ def execute(path: Path, timeout: int = 1800) -> int:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
     bars = finish_bar_texts(nb)
     nbformat.write(nb, path)
     return bars
