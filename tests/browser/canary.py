@@ -86,6 +86,8 @@ CLEAN_BODY = """
 ZeroDivisionError: division on-purpose</pre></div></div></div>
 <div class="cell"><div class="cell_input"><pre>plt.show()</pre></div>
 <div class="cell_output"><img src="_images/plot.png" alt="A grey square: the plot this cell draws" width="300"></div></div>
+<div class="cell tag_output-cleared"><div class="cell_input"><pre>plt.plot(student_answer)
+plt.show()</pre></div></div>
 <div class="cell"><div class="cell_output"><div class="output stream"><pre>ValueError: printed on purpose</pre></div></div></div>
 <p>Code may hold TeX: <code>r"\\(x\\)"</code>.</p>
 <div class="cell tag_scroll-wide-table"><div class="cell_output" tabindex="0"><div class="output text_html">{wide}</div></div></div>

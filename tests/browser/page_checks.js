@@ -74,14 +74,16 @@
     fail("math", where, `raw TeX ${[...tokens].map((t) => `'${t}'`).join(" ")} in text: ${JSON.stringify(text)}`);
   }
 
-  // 2. Images: every one loaded; every cell that calls plt.show() shows one.
+  // 2. Images: every one loaded; every cell that calls plt.show() shows one, except where the
+  //    student edition cleared the outputs on purpose (tag output-cleared: the student's code makes them).
   const images = Array.from(document.images);
   for (const img of images) {
     if (!(img.complete && img.naturalWidth > 0)) fail("image", describe(img), `image not loaded: src=${(img.getAttribute("src") || "").slice(0, 120)}`);
   }
   for (const cell of codeCells) {
     const src = cell.querySelector(".cell_input");
-    if (src && /\bplt\.show\(\)/.test(src.textContent) && !cell.querySelector(".cell_output img")) {
+    if (src && /\bplt\.show\(\)/.test(src.textContent) && !cell.querySelector(".cell_output img")
+        && !cell.classList.contains("tag_output-cleared")) {
       fail("image", describe(cell), `plot missing: the cell calls plt.show() but stores no image: ${JSON.stringify(snippet(src.textContent, 0, 60))}`);
     }
   }
