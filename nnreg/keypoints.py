@@ -24,6 +24,7 @@ import csv
 import io
 import os
 import re
+import textwrap
 import warnings
 import zipfile
 from pathlib import Path
@@ -422,7 +423,7 @@ def load_faces(directory=None, *, seed: int = 0, verbose: bool = True) -> pd.Dat
                else f"data/{REAL_FILE_NAME} not found; data/README.md says how to get it")
         message = f"Using synthetic faces ({why}): {len(df)} faces, seed {seed}, cached in data/{path.name}."
     if verbose:
-        print(message)
+        print(textwrap.fill(message, width=72))  # fits a narrow page
     return df
 
 

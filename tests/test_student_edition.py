@@ -91,8 +91,141 @@ OTHER_RIGHT_ANSWERS = {
         ("a tuple", _symbolic_gradients().replace("torch.stack([", "tuple([")),
     ],
 }
-# Environment of the kernel per chapter: chapter 6 will read a short training run from here.
-KERNEL_ENV: dict[str, dict[str, str]] = {}
+
+# Chapter 6's answers, in which a wrong answer changes a word or a line
+def _arrays(X_fcn="images.astype(np.float32) / 255.0", X_cnn="X_fcn.reshape(-1, 1, 96, 96)",
+            y='df_complete.drop(columns="Image").to_numpy(dtype=np.float32)'):
+    return f"X_fcn = {X_fcn}\nX_cnn = {X_cnn}\ny = {y}\n"
+
+
+def _fcn(hidden=(1024, 512), dropout=0.3, activation="F.relu", output=""):
+    return ("class KeypointFCN(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            f"        self.fc1 = nn.Linear(9216, {hidden[0]})\n"
+            f"        self.fc2 = nn.Linear({hidden[0]}, {hidden[1]})\n"
+            f"        self.fc3 = nn.Linear({hidden[1]}, 30)\n        self.dropout = nn.Dropout({dropout})\n\n"
+            "    def forward(self, x):\n"
+            f"        x = self.dropout({activation}(self.fc1(x)))\n"
+            f"        x = self.dropout({activation}(self.fc2(x)))\n        return {output}(self.fc3(x))\n")
+
+
+def _cnn(kernel=3, dropout_names=("dropout1", "dropout2"), fc2_activation="F.relu"):
+    d1, d2 = dropout_names
+    return ("class KeypointCNN(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            f"        self.conv1 = nn.Conv2d(1, 32, {kernel})\n        self.conv2 = nn.Conv2d(32, 64, {kernel})\n"
+            f"        self.conv3 = nn.Conv2d(64, 128, {kernel})\n        self.pool = nn.MaxPool2d(2)\n"
+            "        self.fc1 = nn.Linear(12800, 256)\n        self.fc2 = nn.Linear(256, 128)\n"
+            f"        self.fc3 = nn.Linear(128, 30)\n        self.{d1} = nn.Dropout(0.1)\n"
+            f"        self.{d2} = nn.Dropout(0.2)\n\n    def forward(self, x):\n"
+            "        for conv in (self.conv1, self.conv2, self.conv3):\n"
+            "            x = self.pool(F.relu(conv(x)))\n"
+            f"        x = self.{d1}(F.relu(self.fc1(x.flatten(1))))\n"
+            f"        x = self.{d2}({fc2_activation}(self.fc2(x)))\n        return self.fc3(x)\n")
+
+
+def _trained(net, y_hat="predict({net}, X_val_{net})", rmse_of="rmse(y_hat_{net}, y_val)",
+             epochs="num_epochs"):
+    """A network's training stand-in (a history of the right length, no training) and its results."""
+    return (f"history_{net} = {{'train': [1.0] * {epochs}, 'val': [1.0] * {epochs}}}\n"
+            f"y_hat_{net} = {y_hat.format(net=net)}\nrmse_{net} = {rmse_of.format(net=net)}\n")
+
+
+IN_STANDARD_UNITS = "{net}.eval()(torch.from_numpy(X_val_{net}).to(device)).detach().cpu().numpy()"
+
+
+def _figure(truth="y_val[i, 0::2], y_val[i, 1::2]", image="ax.imshow(X_fcn[val_idx[i]].reshape(96, 96))",
+            fcn="y_hat_fcn", cnn="y_hat_cnn", labels=("truth", "FCN", "CNN")):
+    return ("fig, axes = plt.subplots(2, 3)\nfor ax, i in zip(axes.flat, [3, 1, 4, 1, 5, 9]):\n"
+            f"    {image}\n    ax.scatter({truth}, label={labels[0]!r})\n"
+            f"    ax.scatter({fcn}[i, 0::2], {fcn}[i, 1::2], marker='x', label={labels[1]!r})\n"
+            f"    ax.scatter({cnn}[i, 0::2], {cnn}[i, 1::2], marker='+', label={labels[2]!r})\n"
+            "plt.show()\n")
+
+
+WRONG_ANSWERS.update({
+    ("06_facial_keypoints.ipynb", 0): [
+        ("index not renumbered", "df_complete = df.dropna()\n", "number the faces 0, 1, 2, ... again"),
+        ("missing values filled with 0", "df_complete = df.fillna(0)\n",
+         "df_complete has 7,049 faces, but 2,140 faces of df have all 30 coordinates"),
+        ("faces with any label", "df_complete = df.dropna(how='all').reset_index(drop=True)\n",
+         "missing values: keep only the faces whose 30 coordinates are all labelled"),
+        ("the image column dropped", "df_complete = df.dropna().drop(columns='Image').reset_index(drop=True)\n",
+         "df_complete should keep the 31 columns of df"),
+    ],
+    ("06_facial_keypoints.ipynb", 1): [
+        ("grey levels not scaled", _arrays(X_fcn="images.astype(np.float32)"),
+         "the pixels of X_fcn run from 0 to 255: scale the grey levels 0 to 255 to [0, 1]"),
+        ("float64 pixels", _arrays(X_fcn="images / 255.0"),
+         "X_fcn holds float64: convert it with .astype(np.float32)"),
+        ("channels last", _arrays(X_cnn="X_fcn.reshape(-1, 96, 96, 1)"),
+         "X_cnn has shape (2140, 96, 96, 1); it should be (2140, 1, 96, 96)"),
+        ("images transposed", _arrays(X_cnn="X_fcn.reshape(-1, 1, 96, 96).transpose(0, 1, 3, 2)"),
+         "X_cnn should hold the pixels of X_fcn, row after row of each image"),
+        ("targets of every face", _arrays(y='df.drop(columns="Image").to_numpy(dtype=np.float32)'),
+         "y has shape (7049, 30); it should be (2140, 30)"),
+        ("targets in another order", _arrays(y='df_complete[sorted(df.columns[:-1])].to_numpy(np.float32)'),
+         "y should be the 30 keypoint columns of df_complete, in their order"),
+    ],
+    ("06_facial_keypoints.ipynb", 2): [
+        ("hidden layers of 512 and 256", _fcn(hidden=(512, 256)),
+         "KeypointFCN has 4,858,142 parameters, the practical's 9,978,398"),
+        ("no activation", _fcn(activation=""),
+         "layer fc2 of KeypointFCN gets negative inputs: put a ReLU after the layer before it"),
+        ("a ReLU on the outputs", _fcn(output="F.relu"),
+         "KeypointFCN never outputs a negative number: no activation after the last layer"),
+        ("dropout 0.5", _fcn(dropout=0.5), "the dropout probabilities are [0.5]: use 0.3"),
+    ],
+    ("06_facial_keypoints.ipynb", 3): [
+        ("no training", "history_fcn = {'train': [], 'val': []}\ny_hat_fcn = predict(fcn, X_val_fcn)\n"
+         "rmse_fcn = rmse(y_hat_fcn, y_val)\n", "history_fcn has 0 epochs: train for num_epochs"),
+        ("predictions in standardised units", _trained("fcn", y_hat=IN_STANDARD_UNITS),
+         "y_hat_fcn is not in pixels: map the network's standardised outputs back with to_pixels"),
+        ("RMSE in standardised units", _trained("fcn", rmse_of="rmse((y_hat_{net} - y_mean) / y_std, z_val)"),
+         "but the RMSE of y_hat_fcn against y_val is"),
+        ("the mean face for every face", _trained("fcn", y_hat="np.broadcast_to(y_mean, y_val.shape)"),
+         "the validation RMSE of the FCN, 3.10 px, is no better than the mean face's (3.10 px)"),
+    ],
+    ("06_facial_keypoints.ipynb", 4): [
+        ("5x5 filters", _cnn(kernel=5), "KeypointCNN has 3,570,846 parameters, the practical's 3,406,494"),
+        ("other names for the dropouts", _cnn(dropout_names=("drop1", "drop2")),
+         "KeypointCNN has no dropout1, dropout2: the cells below use the names"),
+        ("no ReLU after fc2", _cnn(fc2_activation=""),
+         "layer fc3 of KeypointCNN gets negative inputs: put a ReLU after the layer before it"),
+    ],
+    ("06_facial_keypoints.ipynb", 5): [
+        ("predictions in standardised units", _trained("cnn", y_hat=IN_STANDARD_UNITS),
+         "y_hat_cnn is not in pixels"),
+        ("the mean face for every face", _trained("cnn", y_hat="np.broadcast_to(y_mean, y_val.shape)"),
+         "the validation RMSE of the CNN, 3.10 px, is no better than the mean face's"),
+    ],
+    ("06_facial_keypoints.ipynb", 6): [
+        ("x and y swapped", _figure(truth="y_val[i, 1::2], y_val[i, 0::2]"),
+         "the truth layer is no validation face's keypoints"),
+        ("a training face's image", _figure(image="ax.imshow(X_fcn[i].reshape(96, 96))"),
+         "the image is not the face whose keypoints are drawn"),
+        ("FCN and CNN swapped", _figure(fcn="y_hat_cnn", cnn="y_hat_fcn"),
+         "the FCN layer is not the FCN's prediction of the face"),
+        ("no labels", _figure(labels=("_a", "_b", "_c")), "a face has no layer labelled 'truth', 'FCN', 'CNN'"),
+        ("no image", _figure(image="pass"), "fig shows no face: draw each one with ax.imshow"),
+    ],
+})
+OTHER_RIGHT_ANSWERS.update({
+    ("06_facial_keypoints.ipynb", 0): [
+        ("a boolean mask", "df_complete = df[df.notna().all(axis=1)].reset_index(drop=True)\n")],
+    ("06_facial_keypoints.ipynb", 1): [
+        ("divided after the conversion", _arrays(X_fcn="(images / 255).astype(np.float32)",
+                                                 X_cnn="X_fcn.reshape(len(X_fcn), 1, 96, 96)"))],
+    ("06_facial_keypoints.ipynb", 2): [
+        ("nn.Sequential", "class KeypointFCN(nn.Sequential):\n    def __init__(self):\n"
+         "        super().__init__(nn.Linear(9216, 1024), nn.ReLU(), nn.Dropout(0.3), nn.Linear(1024, 512),\n"
+         "                         nn.ReLU(), nn.Dropout(0.3), nn.Linear(512, 30))\n")],
+    ("06_facial_keypoints.ipynb", 4): [("the practical's order, ReLU then pool", _cnn())],
+    ("06_facial_keypoints.ipynb", 6): [("six faces on two rows", _figure())],
+})
+# Environment of the kernel per chapter: chapter 6 trains each network 2 epochs (the checks that need
+# the practical's 20 epochs are skipped), on the synthetic faces.
+KERNEL_ENV: dict[str, dict[str, str]] = {
+    "06_facial_keypoints.ipynb": {"NNREG_NUM_EPOCHS": "2", "NNREG_SYNTHETIC_FACES": "1"},
+}
 
 
 # ------------------------------------------------------------------------------------------------
