@@ -42,7 +42,8 @@ from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, TensorDataset
 
 from machine import cpu_name, uptime
-from nnreg.keypoints import load_faces, parse_images
+from nnreg.faces import load_faces
+from nnreg.keypoints import parse_images
 
 ROOT = Path(__file__).resolve().parent.parent
 # The mean training loss of one epoch must agree between the loops to this relative tolerance.

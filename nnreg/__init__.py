@@ -6,9 +6,14 @@ Only what a student should not have to read to learn the lesson lives here:
 - :func:`setup` is the one call at the top of every chapter (style, seeds, device);
 - :func:`pprint` shows tensors and arrays as LaTeX matrices (chapter 1 explains it);
 - :mod:`nnreg.diagrams` draws network figures (chapters 3, 4 and 5);
-- :mod:`nnreg.keypoints` reads and checks the Kaggle facial-keypoints file, and ``load_faces``
-  gives chapter 6 its data: that file, or else the synthetic faces;
-- :mod:`nnreg.synthetic_faces` generates and caches synthetic faces in the same format (chapter 6).
+- :mod:`nnreg.keypoints` reads and checks the Kaggle facial-keypoints file (chapter 6);
+- :mod:`nnreg.synthetic_faces` generates and caches synthetic faces in the same format;
+- :mod:`nnreg.faces` gives chapter 6 its data: that file, or else the synthetic faces.
+
+Imports go one way: ``faces`` -> ``synthetic_faces`` -> ``keypoints``; ``core``, ``diagrams`` and
+``progress`` import no other module of the package (a test checks it). The plot style,
+``practicals.mplstyle``, travels inside the package, so it works installed without the book's
+repository.
 """
 from nnreg.core import get_device, pprint, seed_everything, setup, style_path, use_style
 

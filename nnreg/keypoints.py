@@ -2,14 +2,12 @@
 
 The real data is ``training.csv`` of Kaggle's *Facial Keypoints Detection* competition: 7,049
 rows, 30 keypoint columns (x and y of 15 landmarks, many missing) and an ``Image`` column holding
-96×96 = 9,216 space-separated grey levels. It cannot be shipped with the book, so
-:func:`load_faces` uses ``data/training.csv`` when the reader has downloaded it (see
-``data/README.md``) and otherwise synthetic faces with exactly the same schema
-(:mod:`nnreg.synthetic_faces`, cached in ``data/``). Setting the environment variable
-``NNREG_SYNTHETIC_FACES=1`` forces the synthetic faces (``make test`` and ``make execute`` do, so
-that everybody's stored outputs agree).
+96×96 = 9,216 space-separated grey levels. This module knows the format and nothing else; it
+imports no other module of the package. :mod:`nnreg.synthetic_faces` draws faces in this format,
+and :func:`nnreg.faces.load_faces` picks the real file or the synthetic faces.
 
-- :data:`KEYPOINT_NAMES`, :data:`KEYPOINT_COLUMNS`, :data:`COLUMNS`: the file's columns, in order.
+- :data:`KEYPOINT_NAMES`, :data:`KEYPOINT_COLUMNS`, :data:`COLUMNS`: the file's columns, in order;
+  :func:`data_dir`: where the data lives.
 - :func:`read_keypoints_csv` reads a file in the Kaggle format and checks it: text (not an archive
   or binary data), column names and order, numeric keypoints inside the image with x and y
   labelled together, 9,216 integer pixels in 0–255 per image. A violation raises
@@ -48,8 +46,6 @@ KEYPOINT_COLUMNS = tuple(f"{name}_{axis}" for name in KEYPOINT_NAMES for axis in
 IMAGE_COLUMN = "Image"
 COLUMNS = KEYPOINT_COLUMNS + (IMAGE_COLUMN,)
 
-SYNTHETIC_ENV = "NNREG_SYNTHETIC_FACES"
-REAL_FILE_NAME = "training.csv"
 
 
 class KeypointsFormatError(ValueError):
@@ -59,9 +55,25 @@ class KeypointsFormatError(ValueError):
 # --------------------------------------------------------------------------------------------
 # Where the data lives
 # --------------------------------------------------------------------------------------------
+DATA_DIR_ENV = "NNREG_DATA_DIR"
+
+
 def data_dir() -> Path:
-    """The book's ``data/`` folder at the repository root, whatever the working directory."""
-    return Path(__file__).resolve().parent.parent / "data"
+    """Where chapter 6 looks for ``training.csv`` and caches the synthetic faces.
+
+    ``NNREG_DATA_DIR`` when it is set; else the book's ``data/`` folder (the one that holds its
+    ``README.md``) in the working directory or its parent, which is where it is when a chapter
+    runs in ``chapters/`` of the repository, the runnable course or the student edition; else
+    ``data/`` in the working directory (in Colab, say), made when something is written there.
+    """
+    forced = os.environ.get(DATA_DIR_ENV, "").strip()
+    if forced:
+        return Path(forced).expanduser()
+    here = Path.cwd()
+    for folder in (here, here.parent):
+        if (folder / "data" / "README.md").is_file():
+            return folder / "data"
+    return here / "data"
 
 
 def _where(source: str | None, row) -> str:
@@ -339,7 +351,7 @@ def read_keypoints_csv(path, *, check_images: bool = True) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(
             f"{path} not found. Download the Kaggle data as data/README.md explains, or use "
-            "nnreg.keypoints.load_faces(), which falls back to synthetic faces."
+            "nnreg.faces.load_faces(), which falls back to synthetic faces."
         )
     _check_is_text(path, name)
     try:
@@ -395,40 +407,8 @@ def write_keypoints_csv(df: pd.DataFrame, path) -> None:
             f.write(",".join(fields) + "," + image + "\n")
 
 
-def synthetic_forced() -> bool:
-    """Whether ``NNREG_SYNTHETIC_FACES`` asks for the synthetic faces (1, true, yes, on)."""
-    return os.environ.get(SYNTHETIC_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def load_faces(directory=None, *, seed: int = 0, verbose: bool = True) -> pd.DataFrame:
-    """The chapter's data: ``data/training.csv`` if it is there, else the synthetic faces.
-
-    ``NNREG_SYNTHETIC_FACES=1`` forces the synthetic faces. Prints which data it uses (unless
-    ``verbose=False``) and records it in ``df.attrs["source"]`` (``"kaggle"`` or ``"synthetic"``).
-    The file is checked by :func:`read_keypoints_csv`.
-    """
-    directory = Path(directory) if directory is not None else data_dir()
-    real = directory / REAL_FILE_NAME
-    if not synthetic_forced() and real.is_file():
-        df = read_keypoints_csv(real)
-        df.attrs["source"] = "kaggle"
-        message = f"Using the Kaggle data: data/{REAL_FILE_NAME} ({len(df)} faces)."
-    else:
-        from nnreg import synthetic_faces  # here: that module builds on this one
-
-        path = synthetic_faces.synthetic_faces_csv(directory, synthetic_faces.SYNTHETIC_ROWS, seed)
-        df = read_keypoints_csv(path)
-        df.attrs["source"] = "synthetic"
-        why = (f"{SYNTHETIC_ENV}=1" if synthetic_forced()
-               else f"data/{REAL_FILE_NAME} not found; data/README.md says how to get it")
-        message = f"Using synthetic faces ({why}): {len(df)} faces, seed {seed}, cached in data/{path.name}."
-    if verbose:
-        print(textwrap.fill(message, width=72))  # fits a narrow page
-    return df
-
-
 __all__ = [
     "COLUMNS", "IMAGE_COLUMN", "IMAGE_SIZE", "KEYPOINT_COLUMNS", "KEYPOINT_NAMES", "N_PIXELS",
-    "KeypointsFormatError", "data_dir", "format_images", "load_faces", "parse_images",
-    "read_keypoints_csv", "synthetic_forced", "write_keypoints_csv",
+    "KeypointsFormatError", "data_dir", "format_images", "parse_images", "read_keypoints_csv",
+    "write_keypoints_csv",
 ]

@@ -15,7 +15,7 @@ glasses, blur, noise). The same size and seed give the same faces on every machi
 - :func:`synthetic_faces_csv`: the cache in ``data/``, rebuilt when the generator, the size or
   the seed changes, or the file was edited.
 
-:func:`nnreg.keypoints.load_faces` uses the cache when ``data/training.csv`` is absent.
+:func:`nnreg.faces.load_faces` uses the cache when ``data/training.csv`` is absent.
 """
 from __future__ import annotations
 
@@ -525,7 +525,7 @@ def cache_is_fresh(csv_path, n_rows: int = SYNTHETIC_ROWS, seed: int = 0) -> boo
     csv_path = Path(csv_path)
     meta_path = csv_path.with_suffix(".json")
     try:
-        meta = json.loads(meta_path.read_text())
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
         return (
             meta.get("fingerprint") == _fingerprint(n_rows, seed)
             and csv_path.stat().st_size == meta.get("size")
@@ -558,7 +558,7 @@ def synthetic_faces_csv(directory=None, n_rows: int = SYNTHETIC_ROWS, seed: int 
         os.replace(tmp_path, csv_path)
     finally:
         tmp_path.unlink(missing_ok=True)
-    csv_path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    csv_path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return csv_path
 
 

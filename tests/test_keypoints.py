@@ -1,5 +1,5 @@
-"""Tests of nnreg.keypoints (the Kaggle-format loader) and nnreg.synthetic_faces (the synthetic faces
-and their cache)."""
+"""Tests of nnreg.keypoints (the Kaggle-format loader), nnreg.synthetic_faces (the synthetic faces
+and their cache) and nnreg.faces (which of the two chapter 6 gets)."""
 from __future__ import annotations
 
 import gzip
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import nnreg
+from nnreg import faces as F
 from nnreg import keypoints as K
 from nnreg import synthetic_faces as S
 
@@ -87,9 +87,23 @@ def test_columns_follow_the_kaggle_file():
     assert K.N_PIXELS == 96 * 96 == 9216
 
 
-def test_data_dir_is_the_repository_data_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # not relative to the working directory
-    assert K.data_dir() == Path(nnreg.__file__).resolve().parent.parent / "data"
+def test_data_dir_is_the_books_data_folder_beside_the_chapters(tmp_path, monkeypatch):
+    monkeypatch.delenv(K.DATA_DIR_ENV, raising=False)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "README.md").write_text("the book's data folder", encoding="utf-8")
+    (tmp_path / "chapters").mkdir()
+    monkeypatch.chdir(tmp_path / "chapters")  # where a chapter runs
+    assert K.data_dir() == tmp_path / "data"
+    monkeypatch.chdir(tmp_path)  # where the tests run
+    assert K.data_dir() == tmp_path / "data"
+
+
+def test_data_dir_elsewhere_is_data_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv(K.DATA_DIR_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)  # Colab: /content, with no book around it
+    assert K.data_dir() == tmp_path / "data"
+    monkeypatch.setenv(K.DATA_DIR_ENV, str(tmp_path / "mine"))
+    assert K.data_dir() == tmp_path / "mine"
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,9 +453,9 @@ def test_cache_is_written_reused_and_rebuilt_when_stale(tmp_path, monkeypatch):
 
 
 def test_load_faces_prefers_the_real_file(tmp_path, monkeypatch, capsys, small_faces):
-    monkeypatch.delenv(K.SYNTHETIC_ENV, raising=False)
+    monkeypatch.delenv(F.SYNTHETIC_ENV, raising=False)
     K.write_keypoints_csv(small_faces, tmp_path / "training.csv")
-    df = K.load_faces(tmp_path)
+    df = F.load_faces(tmp_path)
     assert df.attrs["source"] == "kaggle" and len(df) == 12
     assert "Using the Kaggle data: data/training.csv (12 faces)" in capsys.readouterr().out
 
@@ -451,10 +465,10 @@ def test_load_faces_falls_back_to_synthetic(tmp_path, monkeypatch, capsys, small
     monkeypatch.setattr(S, "SYNTHETIC_ROWS", 10)  # keep the test fast
     if forced:
         K.write_keypoints_csv(small_faces, tmp_path / "training.csv")
-        monkeypatch.setenv(K.SYNTHETIC_ENV, "1")
+        monkeypatch.setenv(F.SYNTHETIC_ENV, "1")
     else:
-        monkeypatch.delenv(K.SYNTHETIC_ENV, raising=False)
-    df = K.load_faces(tmp_path)
+        monkeypatch.delenv(F.SYNTHETIC_ENV, raising=False)
+    df = F.load_faces(tmp_path)
     out = capsys.readouterr().out
     assert df.attrs["source"] == "synthetic" and len(df) == 10
     assert "Using synthetic faces" in out
@@ -465,5 +479,5 @@ def test_load_faces_falls_back_to_synthetic(tmp_path, monkeypatch, capsys, small
 
 @pytest.mark.parametrize(("value", "forced"), [("1", True), ("true", True), ("0", False), ("", False)])
 def test_synthetic_forced(monkeypatch, value, forced):
-    monkeypatch.setenv(K.SYNTHETIC_ENV, value)
-    assert K.synthetic_forced() is forced
+    monkeypatch.setenv(F.SYNTHETIC_ENV, value)
+    assert F.synthetic_forced() is forced
