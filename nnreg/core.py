@@ -72,14 +72,12 @@ def describe_device(device: torch.device) -> str:
 
 
 def style_path() -> Path:
-    """The book's ``practicals.mplstyle``, at the repository root, whatever the working directory."""
-    path = Path(__file__).resolve().parent.parent / "practicals.mplstyle"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The book's plot style {path} is missing. nnreg must be installed from the book's "
-            "repository in editable mode (`pip install -e .`, which `make test` and `make book` do)."
-        )
-    return path
+    """The book's plot style, ``practicals.mplstyle``, which travels inside this package.
+
+    The repository keeps a copy at its root, where the design puts it; a test checks that the
+    two are the same file.
+    """
+    return Path(__file__).resolve().parent / "practicals.mplstyle"
 
 
 def use_style() -> None:
@@ -96,28 +94,81 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA and MPS generator
 
 
-def short_tracebacks() -> None:
-    """In a notebook, show an exception as its type and message only (IPython's 'Minimal' mode).
+def _is_library_file(filename: str, library_roots: tuple[str, ...]) -> bool:
+    return filename.startswith(library_roots) or filename.startswith("<frozen ")
 
-    The book shows some errors on purpose; their full tracebacks run through PyTorch's internals
-    and name the reader's install paths. ``%xmode Context`` brings full tracebacks back.
+
+def _library_roots() -> tuple[str, ...]:
+    """Folders whose code is not the reader's: the Python installation, its site-packages, nnreg."""
+    import site
+    import sys
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).resolve().parent)}
+    roots.update(getattr(site, "getsitepackages", lambda: [])())
+    roots.add(site.getusersitepackages())
+    return tuple(os.path.join(os.path.realpath(r), "") for r in roots if r)
+
+
+def own_frames(tb, library_roots: tuple[str, ...] | None = None):
+    """The traceback ``tb`` without the frames of library code (PyTorch, IPython, nnreg, ...).
+
+    What is left are the frames of the notebook's cells and of the reader's own files; if nothing
+    is left, ``tb`` itself.
+    """
+    import types
+
+    roots = _library_roots() if library_roots is None else library_roots
+    kept = []
+    while tb is not None:
+        filename = os.path.realpath(tb.tb_frame.f_code.co_filename)
+        if not _is_library_file(filename, roots):
+            kept.append(tb)
+        tb = tb.tb_next
+    if not kept:
+        return None
+    trimmed = None
+    for entry in reversed(kept):
+        trimmed = types.TracebackType(trimmed, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return trimmed
+
+
+def _show_own_frames(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for every error: the usual traceback, cut to the reader's own frames."""
+    seen, error = set(), value
+    while error is not None and id(error) not in seen:  # the chained errors too
+        seen.add(id(error))
+        own = own_frames(error.__traceback__)
+        if own is not None:
+            error.__traceback__ = own
+        error = error.__cause__ or error.__context__
+    own = own_frames(tb)
+    shell.showtraceback((etype, value, own if own is not None else tb))
+
+
+def tracebacks_without_library_frames() -> None:
+    """In a notebook, show an error with the lines of the reader's cells, not the library's.
+
+    An error raised inside PyTorch or NumPy otherwise comes with pages of their internals and the
+    reader's install paths; this keeps IPython's usual traceback and drops the library frames, so
+    that the error shows the cell, the line and the message. ``shell.set_custom_exc((), None)``
+    brings the full tracebacks back.
     """
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
-    if shell is not None and hasattr(shell, "InteractiveTB"):
-        shell.InteractiveTB.set_mode("Minimal")
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((Exception,), _show_own_frames)
 
 
 def setup(seed: int = 0, verbose: bool = True) -> torch.device:
-    """The one call at the top of every chapter: style, seeds, device, short tracebacks.
+    """The one call at the top of every chapter: style, seeds, device, tracebacks of your own code.
 
     Prints the device and the torch version on one line (unless verbose=False); returns the
     device (see :func:`get_device`).
     """
-    short_tracebacks()
+    tracebacks_without_library_frames()
     use_style()
     seed_everything(seed)
     device = get_device()

@@ -6,6 +6,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from pathlib import Path
 import numpy as np
 import pytest
 import torch
@@ -198,3 +199,143 @@ def test_underscores_in_text_labels_are_escaped_for_tex():
     shown = to_display(r"\text{ones_like: } x_1 = \text{a\_b}", 1)
     assert shown.latex == r"\text{ones\_like: } x_1 = \text{a\_b} 1"
     assert repr(shown) == "ones_like:  x_1 = a_b 1"
+
+
+# --- the package travels on its own -----------------------------------------------------------
+
+def test_the_plot_style_travels_in_the_package_and_matches_the_repositorys_copy():
+    from pathlib import Path
+
+    inside = core.style_path()
+    assert inside.parent == Path(nnreg.__file__).resolve().parent
+    top = Path(__file__).resolve().parent.parent / "practicals.mplstyle"
+    assert inside.read_bytes() == top.read_bytes(), (
+        "nnreg/practicals.mplstyle and practicals.mplstyle differ: edit one, copy it onto the other")
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """For each module of nnreg, the other modules of nnreg it imports (anywhere in its code)."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(nnreg.__file__).resolve().parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__"}
+    found = {}
+    for name in modules:
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        uses = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "nnreg":
+                    uses |= {a.name for a in node.names if a.name in modules}
+                elif node.module.startswith("nnreg."):
+                    uses.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                uses |= {a.name.split(".")[1] for a in node.names if a.name.startswith("nnreg.")}
+        found[name] = uses - {name}
+    return found
+
+
+def test_imports_inside_the_package_go_one_way():
+    imports = _package_imports()
+    assert imports["keypoints"] == set() and imports["synthetic_faces"] == {"keypoints"}
+    assert imports["faces"] == {"keypoints", "synthetic_faces"}
+    for leaf in ("core", "diagrams", "progress"):
+        assert imports[leaf] == set(), f"nnreg.{leaf} imports {imports[leaf]}"
+    order, todo = [], dict(imports)  # and no cycle anywhere: a topological order exists
+    while todo:
+        ready = [m for m, uses in todo.items() if uses <= set(order)]
+        assert ready, f"nnreg's modules import each other in a cycle: {todo}"
+        order += ready
+        for m in ready:
+            del todo[m]
+
+
+def test_the_import_check_sees_a_cycle():
+    imports = _package_imports()
+    imports["keypoints"] = {"synthetic_faces"}  # what the package had before: both ways
+    todo, order = dict(imports), []
+    while todo:
+        ready = [m for m, uses in todo.items() if uses <= set(order)]
+        if not ready:
+            break
+        order += ready
+        for m in ready:
+            del todo[m]
+    assert "keypoints" in todo and "synthetic_faces" in todo
+
+
+# --- tracebacks -------------------------------------------------------------------------------
+
+def test_an_error_keeps_the_readers_frames_and_drops_the_librarys():
+    import sys
+
+    def readers_function():
+        torch.zeros(2, 3).t().view(6)  # raises inside torch
+
+    try:
+        np.zeros(3).reshape(4)  # raises in NumPy's C code, called from here
+    except ValueError:
+        tb = sys.exc_info()[2]
+    kept = core.own_frames(tb, library_roots=(str(Path(np.__file__).parent),))
+    assert kept is not None and kept.tb_frame.f_code.co_filename == __file__
+
+    try:
+        readers_function()
+    except RuntimeError:
+        tb = sys.exc_info()[2]
+    here = core.own_frames(tb, library_roots=core._library_roots())
+    names = []
+    while here is not None:
+        names.append(here.tb_frame.f_code.co_name)
+        here = here.tb_next
+    assert names == ["test_an_error_keeps_the_readers_frames_and_drops_the_librarys", "readers_function"]
+    # a frame of the library is dropped: nnreg's own code counts as library
+    try:
+        nnreg.pprint({"not": "a tensor"})
+    except TypeError:
+        tb = sys.exc_info()[2]
+    frames = []
+    kept = core.own_frames(tb, library_roots=core._library_roots())
+    while kept is not None:
+        frames.append(kept.tb_frame.f_code.co_filename)
+        kept = kept.tb_next
+    assert frames == [__file__]
+
+
+def test_setup_leaves_the_traceback_mode_alone_and_installs_the_frame_filter(monkeypatch):
+    class Shell:
+        InteractiveTB = None
+
+        def set_custom_exc(self, exc_tuple, handler):
+            self.custom = (exc_tuple, handler)
+
+    shell = Shell()
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setenv("NNREG_DEVICE", "cpu")
+    nnreg.setup(seed=0, verbose=False)
+    assert shell.custom == ((Exception,), core._show_own_frames)
+
+
+# --- the epoch bar ----------------------------------------------------------------------------
+
+def test_a_loop_stopped_early_closes_its_bar_finished_with_its_time():
+    import time
+
+    from nnreg.progress import epoch_bar
+
+    with epoch_bar(20, desc="epochs") as bar:
+        for epoch in range(20):
+            time.sleep(0.01)
+            bar.update()
+            if epoch == 3:
+                break
+    assert (bar.n, bar.total) == (4, 4)
+    assert bar.format_dict["elapsed"] >= 0.04  # the clock was not restarted
+
+    with epoch_bar(5) as bar:
+        for _ in range(5):
+            bar.update()
+    assert (bar.n, bar.total) == (5, 5)
