@@ -23,7 +23,7 @@ NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 # absolute paths that would leak the author's machine into the book
 PATH_PATTERN = re.compile(r"(/home/\w|/Users/\w|/root/|/work/|/tmp/|/private/var/|[A-Z]:\\\\)")
-IGNORE_MARKER = "NBVAL_IGNORE_OUTPUT"
+IGNORE_TAG = "nbval-ignore-output"  # nbval compares nothing of such a cell
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that shows a widget
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"  # the models, in the notebook metadata
 MODEL_REF = re.compile(r"IPY_MODEL_(\w+)")  # how a model names another (children, layout)
@@ -52,8 +52,7 @@ def _output_text(output) -> str:
 
 
 def _ignores_output(cell) -> bool:
-    first_lines = [line.strip() for line in _source(cell).splitlines() if line.strip().startswith("#")]
-    return any(line.lstrip("#").strip() == IGNORE_MARKER for line in first_lines) or "nbval-ignore-output" in _tags(cell)
+    return IGNORE_TAG in _tags(cell)
 
 
 def widget_problems(nb: dict) -> list[str]:
@@ -137,7 +136,7 @@ def notebook_problems(nb: dict, user: str | None = None) -> list[str]:
         if _ignores_output(cell):
             following = _source(code_cells[position + 1][1]) if position + 1 < len(code_cells) else ""
             if not re.search(r"^\s*assert\b", _source(cell) + "\n" + following, re.MULTILINE):
-                problems.append(f"cell {i} ignores its output ({IGNORE_MARKER}) but neither it nor the next code cell asserts anything")
+                problems.append(f"cell {i} ignores its output (tag {IGNORE_TAG}) but neither it nor the next code cell asserts anything")
         if re.search(r"torch\.load\(", _source(cell)) and not re.search(r"weights_only\s*=\s*True", _source(cell)):
             problems.append(f"cell {i} calls torch.load without weights_only=True")
     return problems
@@ -198,7 +197,7 @@ def _with_state(nb, state):
 
 
 def test_checker_accepts_a_clean_notebook():
-    nb = _nb(_code("x = 1", 1), _code("# NBVAL_IGNORE_OUTPUT\nt = 2.5\nprint(t)", 2), _code("assert t > 0", 3),
+    nb = _nb(_code("x = 1", 1), _code("t = 2.5\nprint(t)", 2, tags=["nbval-ignore-output"]), _code("assert t > 0", 3),
              _code("1/0", 4, [_err()], tags=["raises-exception"]))
     assert notebook_problems(nb) == []
 
@@ -214,7 +213,7 @@ def test_checker_accepts_a_finished_bar_with_its_state():
     (_nb(_code("a", 1, [_err()])), "stores an error"),
     (_nb(_code("a", 1, tags=["raises-exception"])), "raised nothing"),
     (_nb(_code("a", 1), kernel="julia"), "kernelspec"),
-    (_nb(_code("# NBVAL_IGNORE_OUTPUT\nprint(3)", 1), _code("print(4)", 2)), "asserts anything"),
+    (_nb(_code("print(3)", 1, tags=["nbval-ignore-output"]), _code("print(4)", 2)), "asserts anything"),
     (_nb(_code("print(p)", 1, [{"output_type": "stream", "name": "stdout", "text": "/home/alice/book/x.pt\n"}])), "absolute path"),
     (_nb(_code("m = torch.load('m.pt')", 1)), "weights_only=True"),
     (_nb(_code("bar", 1, [_bar_view("hbox")])), "not in the notebook's stored widget state"),
