@@ -6,6 +6,8 @@ For each chapter notebook:
   ``student.task``), the names that later cells read from it, and ``raise NotImplementedError``.
   The stub keeps the cell's id, so that a test can put the solution back;
 - every ``:::{solution}`` block is removed from the markdown, and a cell left empty is dropped;
+- the check after each stub, folded in the full book (``hide-input``), is shown in full: it is
+  what the student runs and reads;
 - outputs are **cleared where they depend on the student's code**: in a cell that reads a name
   a stub must define, or a name defined from one (and so on); such a cell is tagged
   ``output-cleared``. Every other output stays (set-up, data, diagrams: the same for every
@@ -33,6 +35,7 @@ import yaml
 
 SOLUTION_TAG = "solution"
 CLEARED_TAG = "output-cleared"  # on a cell whose outputs the student's code will make
+FOLD_TAG = "hide-input"  # folds a check in the full book; the student edition shows it
 HERE = Path(__file__).resolve().parent
 STUDENT_README = HERE / "handout_README.md"
 
@@ -195,8 +198,17 @@ def student_notebook(nb, name: str):
     """The student version of the notebook ``nb`` (not modified); ``name`` is used in messages."""
     nb = copy.deepcopy(nb)
     cells, tainted = [], set()  # tainted: names whose value comes from the student's code
+    check_next = False  # the code cell after a stub is its check: folded in the book, open here
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
+        if cell.cell_type == "code" and check_next and not is_solution_cell(cell):
+            tags = [t for t in cell.metadata.get("tags", []) if t != FOLD_TAG]
+            if tags:
+                cell.metadata["tags"] = tags
+            else:
+                cell.metadata.pop("tags", None)
+        check_next = cell.cell_type == "code" and is_solution_cell(cell) or (
+            check_next and cell.cell_type != "code")
         if cell.cell_type == "markdown":
             if SOLUTION_TAG in cell.metadata.get("tags", []):
                 raise StudentEditionError(

@@ -251,6 +251,7 @@ def test_a_solution_cell_becomes_a_stub_naming_what_later_cells_read():
                          task="compute the total", outputs=[_out("solution output\n")])
     check = nbformat.v4.new_code_cell("def f():\n    tmp = 0\n    return total\n\nassert f() == 2, 'wrong'",
                                       outputs=[_out("right\n")], execution_count=3)
+    check.metadata["tags"] = ["hide-input"]  # folded in the full book
     student = generate.student_notebook(_nb(first, solution, check), "t.ipynb")
     stub = student.cells[1]
     assert stub.source == (
@@ -260,6 +261,8 @@ def test_a_solution_cell_becomes_a_stub_naming_what_later_cells_read():
     )
     assert stub.id == solution.id and stub.metadata == {} and stub.outputs == []
     assert student.cells[2].source == check.source
+    assert "hide-input" not in student.cells[2].metadata["tags"]  # the student sees the whole check
+    assert check.metadata["tags"] == ["hide-input"]  # and the source is left alone
 
 
 def test_outputs_are_cleared_where_they_depend_on_the_students_code():
