@@ -28,12 +28,16 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
                --nbval-cell-timeout 1200
 
-.PHONY: help venv book test unit nbval execute lab check-book pdf publish clean
+.PHONY: help venv book test unit nbval execute lab check-book pdf publish clean course colab
+# the runnable course (chapters, nnreg, a lean install, course.py), offered by the site
+COURSE_ZIP := _build/html/nn-regression-course.zip
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first if needed)"
 	@echo "make test     unit tests + nbval over every chapter notebook, on the detected device"
 	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make course   the runnable course (chapters, nnreg, lean install) in _build/course and its zip"
+	@echo "make colab    Colab copies of the book and the student edition, for the repository's colab branch"
 	@echo "make execute  re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make check-book  load every page of the built book in headless Chromium and check it"
 	@echo "make pdf      print the built book to _build/pdf/book.pdf and check it"
@@ -41,7 +45,7 @@ help:
 	@echo "make wheelhouse  download everything but torch into wheelhouse/, for a machine without internet"
 	@echo "make test-torch-range  the whole suite under torch $(TORCH_VERSIONS) (the supported range)"
 
-$(STAMP): requirements.txt pyproject.toml web_assets/lock.json
+$(STAMP): requirements.txt pyproject.toml web_assets/lock.json course_edition/jupyterlab_overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This book needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11 or newer.")'
 ifneq ($(WHEELHOUSE),)
 	$(PYTHON) tools/wheelhouse.py check $(WHEELHOUSE)
@@ -55,12 +59,16 @@ else
 	$(PIP_INSTALL) -r requirements.txt
 endif
 	$(BIN)/python web_assets/fetch.py $(if $(WHEELHOUSE),--from $(WHEELHOUSE))
+	@# JupyterLab without its news and update prompts (make lab), as the runnable course sets it up
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp course_edition/jupyterlab_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@$(BIN)/python -m course_edition build _build/course --zip $(COURSE_ZIP)
 	@$(BIN)/python publish/offline.py _build/html _build/nn-regression-offline.zip
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
@@ -147,8 +155,19 @@ student-book: student
 	$(BIN)/jupyter-book build $(STUDENT) --path-output _build/student-book \
 	  --warningiserror --nitpick --keep-going
 	$(BIN)/python -m student_edition check $(STUDENT_HTML)
+	@$(BIN)/python -m course_edition zip $(STUDENT_HTML)/nn-regression-student.zip \
+	  --folder $(STUDENT) --name nn-regression-student
 	@echo
 	@echo "The student book is built. Open: file://$(CURDIR)/$(STUDENT_HTML)/index.html"
 
 check-student-book: $(STAMP)
 	$(BIN)/python tests/browser/check_book.py $(STUDENT_HTML)
+
+# --- the runnable course and the Colab copies (README: "Reading and running the notebooks") -------
+course: $(STAMP)
+	$(BIN)/python -m course_edition build _build/course --zip $(COURSE_ZIP)
+
+# the folder to publish as the repository's colab branch (the launch buttons open it); the notebooks
+# install nnreg from that branch, whose address comes from _config.yml (repository: url, branch)
+colab: student
+	$(BIN)/python -m course_edition colab _build/colab --student $(STUDENT)

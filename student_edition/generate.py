@@ -33,14 +33,16 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from course_edition.bundle import copy_run_files
+
 SOLUTION_TAG = "solution"
 CLEARED_TAG = "output-cleared"  # on a cell whose outputs the student's code will make
 FOLD_TAG = "hide-input"  # folds a check in the full book; the student edition shows it
 HERE = Path(__file__).resolve().parent
 STUDENT_README = HERE / "handout_README.md"
 
-# what a student needs to run the notebooks from the edition's folder (README.md is written apart)
-RUN_FILES = ["nnreg", "pyproject.toml", "requirements.txt", "practicals.mplstyle", "data/README.md"]
+# what the edition's folder needs besides the chapters to run them: the same as the runnable
+# course's (course_edition.bundle.RUN_FILES: nnreg, the lean requirements, course.py); README apart
 # what `jupyter-book build` needs besides the chapters (plus the paths named in _config.yml)
 BOOK_FILES = ["_config.yml", "_toc.yml", "_static"]
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
@@ -295,7 +297,9 @@ def student_config(config_text: str) -> str:
                             count=1, flags=re.M)
     if not count:
         raise StudentEditionError('_config.yml: no line `title: "..."` to mark as the student edition.')
-    return config
+    # its launch buttons open the student notebooks of the colab branch, its zip is the edition
+    config = re.sub(r'^(\s*path_to_book:).*$', r'\1 "student"', config, count=1, flags=re.M)
+    return re.sub(r'^(\s*nnreg_run_zip:).*$', r'\1 "nn-regression-student.zip"', config, count=1, flags=re.M)
 
 
 def source_solutions(root: Path) -> tuple[list[Solution], str]:
@@ -325,7 +329,7 @@ def build(root: Path, out: Path) -> dict[Path, int]:
     if out == root or out in root.parents or inside:
         raise StudentEditionError(f"{out} would overwrite the book's sources: write into _build/.")
     config_text = (root / "_config.yml").read_text(encoding="utf-8")
-    needed = RUN_FILES + BOOK_FILES + configured_paths(config_text)
+    needed = BOOK_FILES + configured_paths(config_text)
     missing = [p for p in needed if not (root / p).exists()]
     if missing:
         raise StudentEditionError(
@@ -336,6 +340,7 @@ def build(root: Path, out: Path) -> dict[Path, int]:
         shutil.rmtree(out)
     for path in needed:
         _copy(root / path, out / path)
+    copy_run_files(root, out)
     (out / "_config.yml").write_text(student_config(config_text), encoding="utf-8")
     shutil.copy2(STUDENT_README, out / "README.md")
 
