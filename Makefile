@@ -38,6 +38,8 @@ help:
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make course   the runnable course (chapters, nnreg, lean install) in _build/course and its zip"
 	@echo "make colab    Colab copies of the book and the student edition, for the repository's colab branch"
+	@echo "make test-portable  the course zip installed offline and run; the Colab copies in a Colab-like venv"
+	@echo "make check-lab  JupyterLab shows the book's MyST rendered and no news prompt (headless Chromium)"
 	@echo "make execute  re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make check-book  load every page of the built book in headless Chromium and check it"
 	@echo "make pdf      print the built book to _build/pdf/book.pdf and check it"
@@ -171,3 +173,15 @@ course: $(STAMP)
 # install nnreg from that branch, whose address comes from _config.yml (repository: url, branch)
 colab: student
 	$(BIN)/python -m course_edition colab _build/colab --student $(STUDENT)
+
+# the runnable course from the built site, unzipped far from the repository, installed offline from
+# a wheelhouse with its README's command, every chapter run; then the Colab copies in a Colab-like
+# venv (tests/portable/; Linux, as root or with user namespaces). Run after make book.
+.PHONY: test-portable check-lab
+test-portable: $(STAMP)
+	$(BIN)/python tests/portable/check_course.py $(COURSE_ZIP)
+	$(BIN)/python tests/portable/check_colab.py
+
+# what a student sees in JupyterLab: MyST rendered (exercise boxes, folded solutions), no news prompt
+check-lab: $(STAMP)
+	$(BIN)/python tests/browser/check_lab.py

@@ -79,9 +79,23 @@ def test_the_workflow_tests_builds_checks_and_deploys_the_book_to_pages():
     uses = [step.get("uses", "") for step in build["steps"]]
     upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "_build/html" and uses[-1] == upload["uses"]
-    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert deploy["needs"] == ["build", "student-path"] and deploy["environment"]["name"] == "github-pages"
     assert deploy["steps"][-1]["uses"].startswith("actions/deploy-pages@")
     assert "chromium" in runs and build["container"].startswith("python:3.11-bookworm")  # Debian's Chromium
+
+
+def test_the_student_path_runs_the_course_zip_on_windows_and_macos():
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    job = flow["jobs"]["student-path"]
+    assert job["needs"] == "build" and set(job["strategy"]["matrix"]["os"]) == {"windows-latest", "macos-latest"}
+    runs = [" ".join(step.get("run", "").split()) for step in job["steps"]]
+    assert "python course.py install" in runs
+    check = next(r for r in runs if r.startswith("python course.py check"))
+    for chapter in ("01_tensors", "02_autograd", "03_backprop_exercise", "06_facial_keypoints"):
+        assert f"chapters/{chapter}.ipynb" in check
+    build = flow["jobs"]["build"]
+    course = next(s for s in build["steps"] if s.get("with", {}).get("name") == "course")
+    assert course["with"]["path"] == "_build/html/nn-regression-course.zip"
 
 
 def test_make_publish_checks_the_book_then_writes_nojekyll_with_ghp_import():
