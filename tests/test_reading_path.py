@@ -32,7 +32,25 @@ MEDIAN_AT_MOST, LONGEST_AT_MOST = 6, 30
 # Numbers in the prose that no output of the page shows, and where each comes from. Each must
 # still be in its chapter's prose (a stale entry fails), and the prose must say where it comes
 # from or word it as an expectation.
-NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {}
+NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {
+    "02_autograd.ipynb": {
+        # exercise solutions: what the reader's own run should give, worded as expectations
+        "6.9718": "ex-autograd-product-rule solution: f'(1.5) = 3(1.5)^2 sin 1.5 + (1.5)^3 cos 1.5, "
+                  "the value the solution's code should print (an expectation; not run on the page)",
+        "0.137": "ex-autograd-learning-rate solution: 2 * 0.05 * 1.367 (the page shows 1.3667), arithmetic",
+        "0.86": "ex-autograd-learning-rate solution: 1 - 0.137, arithmetic",
+        "1.91": "ex-autograd-learning-rate solution: 2 * 0.7 * 1.367, arithmetic",
+        "0.91": "ex-autograd-learning-rate solution: 1 - 1.91, arithmetic",
+        "1.19": "ex-autograd-learning-rate solution: 1 - 2 * 0.8 * 1.367 = -1.19, arithmetic",
+        "0.73": "ex-autograd-learning-rate solution: 1 / 1.367, the largest stable learning rate, arithmetic",
+    },
+    "03_backprop_exercise.ipynb": {
+        # parameters that the bias exercise sets in its prose, not results
+        "0.1": "backprop-bias exercise: the value it sets for b_1^(1)",
+        "0.3": "backprop-bias exercise: the value it sets for b_2^(1) (-0.3)",
+        "0.2": "backprop-bias exercise: the value it sets for b^(2)",
+    },
+}
 
 
 def _source(cell) -> str:
