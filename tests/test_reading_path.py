@@ -32,7 +32,13 @@ MEDIAN_AT_MOST, LONGEST_AT_MOST = 6, 30
 # Numbers in the prose that no output of the page shows, and where each comes from. Each must
 # still be in its chapter's prose (a stale entry fails), and the prose must say where it comes
 # from or word it as an expectation.
-NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {}
+NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {
+    "04d_mlp_saving.ipynb": {
+        "2.6": "a version number: the PyTorch release that made weights_only=True the default of "
+               "torch.load (PyTorch's documentation of torch.load; torch's own refusal message says "
+               "so too); the prose names the documentation",
+    },
+}
 
 
 def _source(cell) -> str:
