@@ -50,6 +50,11 @@ NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {
         "0.3": "backprop-bias exercise: the value it sets for b_2^(1) (-0.3)",
         "0.2": "backprop-bias exercise: the value it sets for b^(2)",
     },
+    "04d_mlp_saving.ipynb": {
+        "2.6": "a version number: the PyTorch release that made weights_only=True the default of "
+               "torch.load (PyTorch's documentation of torch.load; torch's own refusal message says "
+               "so too); the prose names the documentation",
+    },
 }
 
 
