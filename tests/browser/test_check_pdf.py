@@ -315,3 +315,35 @@ def test_a_title_is_found_where_its_line_wraps():
     assert found and cp.PAGE_NUMBER.match(cp._squash(text), found.end()).group(1) == "49"
     assert cp._title_pattern("4. MLPs").search("3. The exercise 4.4. MLPs 70").start() > 0  # not mistaken for 4.4
     assert cp.PAGE_NUMBER.match(" 4. MLPs 70") is None  # the next line's number is not a page number
+
+
+def test_the_two_printing_threads_install_chromium_once(monkeypatch):
+    """On a fresh machine (root, no Chromium) pdf.py's two threads both start a browser: one
+    apt-get install, not two racing for dpkg's lock (the second failed at once)."""
+    import threading
+    import time
+
+    from publish import chromium
+
+    installed, runs = [], []
+
+    def run(cmd, **kwargs):
+        runs.append(cmd)
+        if "install" in cmd:
+            time.sleep(0.2)  # the other thread asks meanwhile
+            installed.append("/usr/lib/chromium/chromium")
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(chromium, "find_chromium", lambda: installed[0] if installed else None)
+    monkeypatch.setattr(chromium.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(chromium.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(chromium.subprocess, "run", run)
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(chromium.ensure_chromium())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == ["/usr/lib/chromium/chromium"] * 2
+    assert [cmd[-1] if "update" in cmd else "install" for cmd in runs] == ["update", "install"]
+    assert all("DPkg::Lock::Timeout=600" in cmd for cmd in runs)  # waits for another apt-get
