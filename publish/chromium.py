@@ -49,23 +49,32 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+_INSTALLING = threading.Lock()
+# apt-get waits this long for another apt-get or dpkg to finish, instead of failing at once
+APT_GET = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=600"]
+
+
 def ensure_chromium() -> str:
     """The Chromium binary; as root with apt-get (CI on a fresh machine), Debian's package is
-    installed first."""
+    installed first, once: publish/pdf.py starts two browsers at once, in two threads."""
     path = find_chromium()
     if path:
         return path
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+    with _INSTALLING:
+        path = find_chromium()  # the other thread may have installed it meanwhile
+        if path:
+            return path
+        if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+            raise SetupError("chromium is not installed (and this is not root with apt-get).\n" + INSTALL_HINT)
         print("chromium is not installed: installing Debian's package with apt-get ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "-q", "update"], env=env, check=False, stdout=subprocess.DEVNULL)
-        done = subprocess.run(["apt-get", "-q", "install", "-y", "--no-install-recommends", *APT_PACKAGES],
+        subprocess.run([*APT_GET, "update"], env=env, check=False, stdout=subprocess.DEVNULL)
+        done = subprocess.run([*APT_GET, "install", "-y", "--no-install-recommends", *APT_PACKAGES],
                               env=env, check=False, stdout=subprocess.DEVNULL)
         path = find_chromium()
         if done.returncode == 0 and path:
             return path
         raise SetupError("apt-get could not install chromium.\n" + INSTALL_HINT)
-    raise SetupError("chromium is not installed (and this is not root with apt-get).\n" + INSTALL_HINT)
 
 
 def loopback_only_args(dead_proxy_port: int) -> list[str]:
