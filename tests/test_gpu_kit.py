@@ -175,3 +175,14 @@ def test_the_kit_asks_for_the_books_pins():
     assert pinned[0] == re.search(r"^nbval==\S+", requirements, flags=re.MULTILINE)[0]
     assert pinned[2] == "jupyter-client"  # not pinned there: left to the resolver
     assert pinned[3].startswith("numpyarray-to-latex==")
+
+
+def test_the_stack_must_come_from_the_machine_and_the_kit_from_its_folder(tmp_path):
+    site, kit = "/usr/lib/python3.12/site-packages", str(tmp_path / "site")
+    good = {"stack": {"torch": {"dir": f"{site}/torch"}, "numpy": {"dir": f"{site}/numpy"}},
+            "kit": {"nnreg": f"{kit}/nnreg", "ipykernel": f"{kit}/ipykernel"}}
+    assert gpu_check.origin_problems(good, tmp_path / "site") == []
+    shadowed = {"stack": {"numpy": {"dir": f"{kit}/numpy"}}, "kit": {"nnreg": "/work/clone/nnreg"}}
+    assert gpu_check.origin_problems(shadowed, tmp_path / "site") == [
+        f"numpy came from the kit ({kit}/numpy), not from the machine",
+        "nnreg came from /work/clone/nnreg, not from the kit"]

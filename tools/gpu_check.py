@@ -125,6 +125,7 @@ def format_report(env: dict, notebooks: dict[str, dict], hits: dict[str, dict[st
                   rules: list[str], problems: list[str], wall: float, unapplied: list[str] = ()) -> str:
     """One screen: at most HEIGHT lines of at most WIDTH characters."""
     torch = env.get("torch", {})
+    numpy = env.get("stack", {}).get("numpy", {})
     cells = {k: sum(nb[k] for nb in notebooks.values()) for k in ("passed", "failed", "skipped")}
     failed_nbs = [name for name, nb in notebooks.items() if nb["failed"]]
     verdict = "PASSED" if notebooks and not failed_nbs and not problems else "FAILED"
@@ -132,11 +133,13 @@ def format_report(env: dict, notebooks: dict[str, dict], hits: dict[str, dict[st
         f"nnreg GPU check: {verdict}  ({env.get('date', '')}, source {env.get('source', '?')})",
         f"device  {env.get('device', '?')}",
         f"torch   {torch.get('version', '?')}, CUDA {torch.get('cuda') or 'none'}, cuDNN "
-        f"{torch.get('cudnn') or 'none'}; from {short_path(torch.get('dir', '?'), 40)}",
-        f"python  {env.get('python', '?')} {short_path(env.get('executable', '?'), 60)}",
+        f"{torch.get('cudnn') or 'none'}; from {short_path(torch.get('dir', '?'), 50)}",
+        f"numpy   {numpy.get('version', '?')}; from {short_path(numpy.get('dir', '?'), 80)}",
+        f"python  {env.get('python', '?')} {short_path(env.get('executable', '?'), 80)}",
         "stack   " + ", ".join(f"{name} {info['version']}" for name, info in env.get("stack", {}).items()
-                               if name != "torch"),
+                               if name not in ("torch", "numpy")),
         f"kit     {env.get('kit', '?')}",
+        f"checks  {env.get('checks', '?')}",
         f"cells   {cells['passed']} passed, {cells['failed']} failed, {cells['skipped']} skipped in "
         f"{len(notebooks)} notebooks; {wall:.0f} s wall",
         "",
@@ -166,7 +169,7 @@ def format_report(env: dict, notebooks: dict[str, dict], hits: dict[str, dict[st
         room = max(HEIGHT - len(lines) - 2, 1)
         lines += ["", f"first failures ({len(failures)} in all; the rest in pytest.log):"]
         lines += [f"{name} {cell}: {msg}" for name, cell, msg in failures[:room]]
-    lines = [cut(line) for line in lines]
+    lines = [cut(line.rstrip()) for line in lines]
     if len(lines) > HEIGHT:
         lines = lines[:HEIGHT - 1] + [f"... {len(lines) - HEIGHT + 1} more lines: see pytest.log"]
     return "\n".join(lines) + "\n"
@@ -226,6 +229,18 @@ else:
     out["device"] = f"cpu ({torch.get_num_threads()} threads; torch.cuda.is_available() is False)"
 print(json.dumps(out))
 """
+
+
+def origin_problems(info: dict, target: Path) -> list[str]:
+    """The stack must come from the machine, the kit's packages from the kit's folder (target)."""
+    problems = []
+    for name, where in info.get("stack", {}).items():
+        if Path(where["dir"]).is_relative_to(target):
+            problems.append(f"{name} came from the kit ({where['dir']}), not from the machine")
+    for name, where in info.get("kit", {}).items():
+        if not Path(where).is_relative_to(target):
+            problems.append(f"{name} came from {where}, not from the kit")
+    return problems
 
 
 def notebooks_for(prefixes: list[str] | None) -> list[Path]:
@@ -290,12 +305,7 @@ def run(kit: Path, out: Path, prefixes: list[str] | None, keep: bool) -> int:
         info = {}
     else:
         info = json.loads(probe.stdout)
-    for name, where in info.get("stack", {}).items():
-        if Path(where["dir"]).is_relative_to(target):
-            problems.append(f"{name} came from the kit ({where['dir']}), not from the machine")
-    for name, where in info.get("kit", {}).items():
-        if not Path(where).is_relative_to(target):
-            problems.append(f"{name} came from {where}, not from the kit")
+    problems += origin_problems(info, target)
     cmd = [sys.executable, "-m", "pytest", *map(str, notebooks), *nbval_flags(),
            f"--junitxml={out / 'junit.xml'}", "-p", "gpu_check", "-p", "no:cacheprovider", "--color=no"]
     t0 = time.monotonic()
@@ -314,13 +324,14 @@ def run(kit: Path, out: Path, prefixes: list[str] | None, keep: bool) -> int:
     hits_file = tmp / "hits.json"
     hits = json.loads(hits_file.read_text(encoding="utf-8")) if hits_file.is_file() else {}
     manifest = json.loads((kit / "manifest.json").read_text(encoding="utf-8"))
-    nnreg_dir = info.get("kit", {}).get("nnreg", "?")
     info.update(
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), source=manifest.get("source", "?"),
-        kit=f"{len(manifest['files'])} wheels, hashes verified; installed in a temporary folder"
-            f"{' (kept: ' + str(target) + ')' if keep else ' (removed)'}; nnreg from it: "
-            f"{'yes' if nnreg_dir.startswith(str(target)) else 'NO'}; site-packages untouched: "
-            f"{'yes' if site_snapshot() == before else 'NO'}",
+        kit=f"{len(manifest['files'])} wheels, hashes verified, installed with pip --no-index into a "
+            + (f"kept folder {target}" if keep else "temporary folder (removed after)"),
+        checks="stack from the machine, kit's packages from the kit: "
+               + ("no: see problem" if any("came from" in p for p in problems) else "yes")
+               + f"; pip check: {'no' if any(p.startswith('pip check') for p in problems) else 'ok'}"
+               + f"; site-packages untouched: {'yes' if site_snapshot() == before else 'NO'}",
     )
     report = format_report(info, results, hits, list(sanitize_rules()), problems, wall, unapplied_rules())
     (out / "report.txt").write_text(report, encoding="utf-8")

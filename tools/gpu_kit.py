@@ -9,7 +9,7 @@
         assumed and the stack packages the kit's resolution wanted. At most 50 MB, or it fails.
     python tools/gpu_kit.py mimic [--notebooks 01 03]
         (`make test-gpu-kit`) a GPU image imitated here: a Python 3.11 venv with only the stack (CPU
-        torch from a local wheel), a kit built for it, and tools/gpu_check.py run with that Python
+        torch from a local wheel; in ~/.cache/nnreg-gpu-kit), a kit built for it, and tools/gpu_check.py run with that Python
         in a network namespace without network (unshare -n; root or user namespaces).
 
 On the GPU machine: `python3 tools/gpu_check.py DIR OUT` (README: "On a GPU machine with its own
@@ -34,7 +34,10 @@ from wheelhouse import PIP, TORCH_FAMILY, WheelhouseError  # noqa: E402
 
 ROOT = wheelhouse.ROOT
 LIMIT_BYTES = 50_000_000  # the issue's limit for the kit of CPython 3.12 on Linux x86-64
-KIT_DEFAULT = ROOT / ".gpu-kit"
+KIT_DEFAULT = ROOT / ".gpu-kit"  # wheels and reports only: nothing the book build would read
+# the mimic's venv lives outside the repository: its site-packages hold README.md files that the
+# book build would otherwise find
+VENV_DEFAULT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nnreg-gpu-kit"
 # What the suite needs beyond the stack: the kernel and nbval's client, the notebooks' extra imports.
 # Pinned as requirements.txt pins them when it does; nnreg's wheel is added from this repository.
 KIT_PACKAGES = ["nbval", "ipykernel", "jupyter-client", "nbformat", "ipywidgets",
@@ -216,7 +219,7 @@ def mimic(args: argparse.Namespace) -> int:
         raise WheelhouseError(f"no CPU torch wheel for Python {version} in {args.wheels}; give --wheels.")
     home = Path(args.home)
     started = time.monotonic()
-    python = mimic_stack(home / f"mimic-{version}", args.python, torch_wheels[-1])
+    python = mimic_stack(Path(args.venv_home) / f"mimic-{version}", args.python, torch_wheels[-1])
     kit = home / f"kit-{version}"
     if not (kit / wheelhouse.MANIFEST).is_file() or args.rebuild:
         build(kit, version, args.platform)
@@ -244,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     mm = sub.add_parser("mimic", help="the GPU machine imitated here, without network")
     mm.add_argument("--python", default="python3.11", help="the mimic's interpreter (default python3.11)")
     mm.add_argument("--wheels", default="/opt/wheels", help="where a CPU torch wheel for it lies")
-    mm.add_argument("--home", default=str(KIT_DEFAULT), help="venv, kit and report go here")
+    mm.add_argument("--home", default=str(KIT_DEFAULT), help="the kit and the report go here")
+    mm.add_argument("--venv-home", default=str(VENV_DEFAULT), help="the mimic's venv goes here")
     mm.add_argument("--platform", default="manylinux_2_28_x86_64")
     mm.add_argument("--rebuild", action="store_true", help="build the kit again even when it is there")
     mm.add_argument("--notebooks", nargs="*", help="chapter prefixes, e.g. 01 03 (default: all)")
