@@ -186,3 +186,17 @@ def test_the_stack_must_come_from_the_machine_and_the_kit_from_its_folder(tmp_pa
     assert gpu_check.origin_problems(shadowed, tmp_path / "site") == [
         f"numpy came from the kit ({kit}/numpy), not from the machine",
         "nnreg came from /work/clone/nnreg, not from the kit"]
+
+
+def test_a_kit_made_from_other_nnreg_sources_is_told_apart(tmp_path):
+    clone = tmp_path / "clone"
+    (clone / "nnreg").mkdir(parents=True)
+    write(clone / "pyproject.toml", "[project]\nname = 'nnreg'\n")
+    write(clone / "nnreg" / "core.py", "x = 1\n")
+    before = gpu_kit.nnreg_digest(clone)
+    (clone / "nnreg" / "__pycache__").mkdir()
+    write(clone / "nnreg" / "__pycache__" / "core.cpython-312.pyc", "bytecode")
+    assert gpu_kit.nnreg_digest(clone) == before  # bytecode is not a source
+    write(clone / "nnreg" / "core.py", "x = 2\n")
+    assert gpu_kit.nnreg_digest(clone) != before
+    assert gpu_kit.nnreg_digest() != before  # the repository's own

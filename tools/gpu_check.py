@@ -277,6 +277,10 @@ def run(kit: Path, out: Path, prefixes: list[str] | None, keep: bool) -> int:
     notebooks = notebooks_for(prefixes)
     problems: list[str] = []
     gpu_kit.check(kit)
+    built_from = json.loads((kit / "manifest.json").read_text(encoding="utf-8")).get("nnreg_sources_sha256")
+    if built_from != gpu_kit.nnreg_digest():
+        problems.append("the kit's nnreg was built from other sources than this clone's nnreg/: "
+                        "make gpu-kit again")
     before = site_snapshot()
     tmp = Path(tempfile.mkdtemp(prefix="nnreg-gpu-kit-"))
     target = tmp / "site"
@@ -326,12 +330,12 @@ def run(kit: Path, out: Path, prefixes: list[str] | None, keep: bool) -> int:
     manifest = json.loads((kit / "manifest.json").read_text(encoding="utf-8"))
     info.update(
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), source=manifest.get("source", "?"),
-        kit=f"{len(manifest['files'])} wheels, hashes verified, installed with pip --no-index into a "
+        kit=f"{len(manifest['files'])} wheels, hashes ok; pip --no-index --target a "
             + (f"kept folder {target}" if keep else "temporary folder (removed after)"),
-        checks="stack from the machine, kit's packages from the kit: "
-               + ("no: see problem" if any("came from" in p for p in problems) else "yes")
-               + f"; pip check: {'no' if any(p.startswith('pip check') for p in problems) else 'ok'}"
-               + f"; site-packages untouched: {'yes' if site_snapshot() == before else 'NO'}",
+        checks="origins (stack: the machine, kit: its folder): "
+               + ("NO" if any("came from" in p for p in problems) else "yes")
+               + f"; pip check: {'NO' if any(p.startswith('pip check') for p in problems) else 'ok'}"
+               + f"; site-packages same: {'yes' if site_snapshot() == before else 'NO'}",
     )
     report = format_report(info, results, hits, list(sanitize_rules()), problems, wall, unapplied_rules())
     (out / "report.txt").write_text(report, encoding="utf-8")

@@ -18,6 +18,7 @@ PyTorch"). Standard library only; the download and the manifest are tools/wheelh
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -103,6 +104,16 @@ def build_nnreg(dest: Path) -> Path:
     return wheel
 
 
+def nnreg_digest(root: Path = ROOT) -> str:
+    """sha256 of the sources nnreg's wheel is built from, to tell a kit made from other sources."""
+    digest = hashlib.sha256()
+    files = [root / "pyproject.toml", *sorted((root / "nnreg").rglob("*"))]
+    for path in files:
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def source_commit() -> str:
     done = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
                           capture_output=True, text=True)
@@ -145,6 +156,7 @@ def build(folder: Path, python_version: str, platform: str) -> dict:
     manifest.update({
         "made_by": "make gpu-kit (tools/gpu_kit.py build)",
         "source": source_commit(),
+        "nnreg_sources_sha256": nnreg_digest(),  # gpu_check.py compares it with the clone's nnreg/
         "requested": pins(KIT_PACKAGES) + ["nnreg (this repository)"],
         "stack_assumed": STACK,
         "stack_assumed_also": TORCH_FAMILY.pattern + " (torch's CUDA libraries)",
@@ -221,7 +233,9 @@ def mimic(args: argparse.Namespace) -> int:
     started = time.monotonic()
     python = mimic_stack(Path(args.venv_home) / f"mimic-{version}", args.python, torch_wheels[-1])
     kit = home / f"kit-{version}"
-    if not (kit / wheelhouse.MANIFEST).is_file() or args.rebuild:
+    manifest = kit / wheelhouse.MANIFEST
+    if (args.rebuild or not manifest.is_file()
+            or json.loads(manifest.read_text(encoding="utf-8")).get("nnreg_sources_sha256") != nnreg_digest()):
         build(kit, version, args.platform)
     prepared = time.monotonic()
     out = home / f"mimic-out-{version}"
