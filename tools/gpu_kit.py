@@ -195,7 +195,15 @@ def check_contents(folder: Path, manifest: dict) -> int:
 
 def check(folder: Path) -> dict:
     """Before installing: hashes and Python version (wheelhouse.check), then the kit's own rules."""
-    manifest = wheelhouse.check(folder)
+    try:
+        manifest = wheelhouse.check(folder)
+    except WheelhouseError as exc:  # its advice, in the kit's words
+        advice = {"make wheelhouse": "make gpu-kit", "WHEEL_PYTHON=": "GPU_KIT_PYTHON=",
+                  "the wheelhouse": "the kit", "not a folder made by": "not a kit made by"}
+        message = str(exc)
+        for theirs, ours in advice.items():
+            message = message.replace(theirs, ours)
+        raise WheelhouseError(message) from None
     check_contents(folder, manifest)
     return manifest
 
