@@ -130,7 +130,7 @@ def format_report(env: dict, notebooks: dict[str, dict], hits: dict[str, dict[st
     failed_nbs = [name for name, nb in notebooks.items() if nb["failed"]]
     verdict = "PASSED" if notebooks and not failed_nbs and not problems else "FAILED"
     lines = [
-        f"nnreg GPU check: {verdict}  ({env.get('date', '')}, source {env.get('source', '?')})",
+        f"nnreg GPU check: {verdict}  ({env.get('date', '')}; kit built from {env.get('source', '?')})",
         f"device  {env.get('device', '?')}",
         f"torch   {torch.get('version', '?')}, CUDA {torch.get('cuda') or 'none'}, cuDNN "
         f"{torch.get('cudnn') or 'none'}; from {short_path(torch.get('dir', '?'), 50)}",
@@ -141,7 +141,7 @@ def format_report(env: dict, notebooks: dict[str, dict], hits: dict[str, dict[st
         f"kit     {env.get('kit', '?')}",
         f"checks  {env.get('checks', '?')}",
         f"cells   {cells['passed']} passed, {cells['failed']} failed, {cells['skipped']} skipped in "
-        f"{len(notebooks)} notebooks; {wall:.0f} s wall",
+        f"{len(notebooks)} notebook{'' if len(notebooks) == 1 else 's'}; {wall:.0f} s wall",
         "",
         f"{'notebook':<30}{'cells':>7}{'passed':>8}{'failed':>8}{'skipped':>9}{'seconds':>10}",
     ]
@@ -306,7 +306,7 @@ def run(kit: Path, out: Path, prefixes: list[str] | None, keep: bool) -> int:
     probe = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, cwd=tmp)
     if probe.returncode:
         problems.append("the probe failed: " + (probe.stderr.strip().splitlines() or ["?"])[-1])
-        info = {}
+        info = {"python": sys.version.split()[0], "executable": sys.executable}
     else:
         info = json.loads(probe.stdout)
     problems += origin_problems(info, target)
