@@ -45,6 +45,8 @@ help:
 	@echo "make pdf      print the built book to _build/pdf/book.pdf and check it"
 	@echo "make publish  check the built book and put it on the gh-pages branch (ghp-import)"
 	@echo "make wheelhouse  download everything but torch into wheelhouse/, for a machine without internet"
+	@echo "make gpu-kit  the wheels a GPU image without internet needs to run the suite (.gpu-kit/)"
+	@echo "make test-gpu-kit  that kit's check, run here in a mimic of a GPU image (no network)"
 	@echo "make test-torch-range  the whole suite under torch $(TORCH_VERSIONS) (the supported range)"
 
 $(STAMP): requirements.txt pyproject.toml web_assets/lock.json course_edition/jupyterlab_overrides.json
@@ -140,6 +142,21 @@ test-torch-range:
 	    VENV=.torch-range/book-$$v || failed="$$failed $$v"; \
 	done; echo "== $$(date -u +%H:%M:%S) torch $(TORCH_VERSIONS): $${failed:+failed under$$failed}$${failed:-passed}"; \
 	test -z "$$failed"
+
+# The GPU kit (README: "On a GPU machine with its own PyTorch"): the wheels the nbval suite needs
+# beyond a GPU image's own stack (torch, NumPy, pandas, matplotlib, scikit-learn, tqdm, pytest),
+# for GPU_KIT_PYTHON on Linux x86-64, in .gpu-kit/kit-V (at most 50 MB, with a manifest). There:
+# python3 tools/gpu_check.py .gpu-kit/kit-V OUT. test-gpu-kit runs that check here in a mimic of
+# such an image (a Python 3.11 venv with only the stack, CPU torch, no network: unshare -n) on
+# chapters GPU_KIT_NOTEBOOKS; the whole suite is the GPU machine's run.
+GPU_KIT_PYTHON    ?= 3.12
+GPU_KIT_NOTEBOOKS ?= 01 03
+.PHONY: gpu-kit test-gpu-kit
+gpu-kit:
+	$(PYTHON) tools/gpu_kit.py build .gpu-kit/kit-$(GPU_KIT_PYTHON) --python-version $(GPU_KIT_PYTHON) \
+	  --platform $(WHEEL_PLATFORM)
+test-gpu-kit:
+	$(PYTHON) tools/gpu_kit.py mimic --notebooks $(GPU_KIT_NOTEBOOKS)
 
 clean:
 	rm -rf _build
