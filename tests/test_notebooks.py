@@ -233,3 +233,16 @@ def test_checker_rejects(nb, expected):
 def test_checker_names_the_user():
     nb = _nb(_code("print(u)", 1, [{"output_type": "stream", "name": "stdout", "text": "hello alice\n"}]))
     assert any("user name" in p for p in notebook_problems(nb, user="alice"))
+
+
+def test_nbval_reads_every_rule_of_the_sanitize_file():
+    """nbval finds a rule only as a 'regex: ' line followed at once by a 'replace: ' line (with its
+    space, even when the replacement is empty): a rule it cannot read is silently not applied."""
+    from nbval.plugin import get_sanitize_patterns
+
+    text = (ROOT / "tests" / "nbval_sanitize.cfg").read_text(encoding="utf-8")
+    sections = re.findall(r"^\[([\w-]+)\]$", text, re.MULTILINE)
+    assert len(get_sanitize_patterns(text)) == len(sections), (
+        f"nbval reads {len(get_sanitize_patterns(text))} of the {len(sections)} rules {sections}")
+    broken = text.replace("replace: \n", "replace:\n")  # the slip this test is for
+    assert len(get_sanitize_patterns(broken)) < len(sections)
