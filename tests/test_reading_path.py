@@ -32,7 +32,18 @@ MEDIAN_AT_MOST, LONGEST_AT_MOST = 6, 30
 # Numbers in the prose that no output of the page shows, and where each comes from. Each must
 # still be in its chapter's prose (a stale entry fails), and the prose must say where it comes
 # from or word it as an expectation.
-NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {}
+NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {
+    "05_cnn.ipynb": {
+        "0.3": "a parameter written in the prose: the background noise's standard deviation in "
+               "make_disc_images (noise_std=0.3), which the prose names as such",
+        "0.5": "a parameter written in the prose: the lower end of the disc brightness range in "
+               "make_disc_images (0.5 + 1.5 * rand), which the prose names as such",
+        "0.08": "ex-cnn-other-target's solution, worded as an expectation: the radius run's best "
+                "validation MSE in off-page CPU trials (0.0821 in the last), said not to be shown",
+        "0.05": "ex-cnn-other-target's solution, worded as an expectation: the brightness run's best "
+                "validation MSE in off-page CPU trials (0.0540 in the last), said not to be shown",
+    },
+}
 
 
 def _source(cell) -> str:
