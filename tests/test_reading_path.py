@@ -55,6 +55,16 @@ NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {
                "torch.load (PyTorch's documentation of torch.load; torch's own refusal message says "
                "so too); the prose names the documentation",
     },
+    "05_cnn.ipynb": {
+        "0.3": "a parameter written in the prose: the background noise's standard deviation in "
+               "make_disc_images (noise_std=0.3), which the prose names as such",
+        "0.5": "a parameter written in the prose: the lower end of the disc brightness range in "
+               "make_disc_images (0.5 + 1.5 * rand), which the prose names as such",
+        "0.08": "ex-cnn-other-target's solution, worded as an expectation: the radius run's best "
+                "validation MSE in off-page CPU trials (0.0821 in the last), said not to be shown",
+        "0.05": "ex-cnn-other-target's solution, worded as an expectation: the brightness run's best "
+                "validation MSE in off-page CPU trials (0.0540 in the last), said not to be shown",
+    },
 }
 
 
