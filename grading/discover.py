@@ -8,8 +8,9 @@ Two layouts, which may be mixed:
   whose name is the file name up to its first underscore (``alice``), or the whole name without
   one (``alice.ipynb``); a Canvas-style ``alice_12345_67890_03_backprop_exercise.ipynb`` works.
 
-Hidden files and folders, ``.ipynb_checkpoints`` and ``__MACOSX`` are skipped, as is any file that
-does not end in ``.ipynb`` (listed in the summary). The **chapter** is, in this order: the one the
+Hidden files and folders, ``.ipynb_checkpoints`` and ``__MACOSX`` are skipped, as are links (an
+unpacked archive may hold one to any file of the instructor's) and any file that does not end in
+``.ipynb`` (listed in the summary). The **chapter** is, in this order: the one the
 notebook's metadata names (the student edition stamps it, ``"student": {"chapter": ...}``); the
 one whose task cells the notebook has (the stubs keep their ids); the one its file name names
 (``03_backprop_exercise``, or its number alone, ``ch3``, ``chapter-03``). A file that cannot be
@@ -140,7 +141,11 @@ def find_submissions(folder: Path, chapters: dict[str, Chapter]) -> tuple[list[S
         rel = path.relative_to(folder)
         if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in rel.parts):
             continue
-        if path.is_dir() or path.is_symlink() and not path.is_file():
+        if any((folder / Path(*rel.parts[: k + 1])).is_symlink() for k in range(len(rel.parts))):
+            if not any((folder / Path(*rel.parts[:k])).is_symlink() for k in range(1, len(rel.parts))):
+                skipped.append(f"{rel.as_posix()} (a link: not followed)")
+            continue
+        if path.is_dir():
             continue
         if path.suffix.lower() != ".ipynb":
             skipped.append(rel.as_posix() + (" (a zip file: unpack it into the folder)"

@@ -164,8 +164,10 @@ def _system_view() -> list[str]:
 
 def python_paths(book: Path) -> tuple[str, list[str]]:
     """The interpreter to run inside (the venv's, as the book's venv has it) and the folders it
-    needs, read-only: the venv, the base installation, and any other folder on sys.path, except
-    the book's repository (PYTHONPATH may hold it: its chapters have the solutions)."""
+    needs, read-only: the venv, the base installation, and the package folders (``site-packages``,
+    ``dist-packages``) on sys.path outside them (a venv made with TORCH=system reaches another's).
+    Nothing else of sys.path: PYTHONPATH may hold the book's repository, whose chapters have the
+    solutions, or any folder of the instructor's."""
     book = book.resolve()
     prefix, base = os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)
     python = os.path.join(prefix, "bin", os.path.basename(sys.executable)) if prefix != base \
@@ -173,11 +175,12 @@ def python_paths(book: Path) -> tuple[str, list[str]]:
     folders = [prefix, base]
     for entry in sys.path:
         real = Path(os.path.realpath(entry or "."))
-        inside = lambda folder: real == Path(folder) or Path(folder) in real.parents  # noqa: E731
-        if not real.is_dir() or any(inside(f) for f in folders):
+        if real.name not in ("site-packages", "dist-packages") or not real.is_dir():
             continue
-        if real == book or real in book.parents or book in real.parents:
-            continue  # the repository, a folder above it or in it: the chapters are there
+        if any(real == Path(f) or Path(f) in real.parents for f in folders):
+            continue
+        if real == book or real in book.parents or book in real.parents and not str(real).startswith(prefix):
+            continue
         folders.append(str(real))
     if not any(Path(f) in Path(os.path.realpath(python)).parents for f in folders):
         folders.append(os.path.dirname(os.path.realpath(python)))

@@ -38,6 +38,8 @@ class Grade:
     reason: str = ""
     tasks: list[TaskResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # for the instructor (the grades' notes column)
+    seconds: float = 0.0  # wall-clock time of its run (not written: the files must not vary)
+    cpu_seconds: float = 0.0  # CPU time of its kernel
 
     @property
     def total(self) -> float:

@@ -120,6 +120,8 @@ def test_submissions_are_found_in_both_layouts_with_their_chapter(tmp_path, chap
         (tmp_path / skipped).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, tmp_path / skipped)
     (tmp_path / "all.zip").write_bytes(b"PK")
+    (tmp_path / "mallory.ipynb").symlink_to(tmp_path / "alice_whatever.ipynb")  # links are not followed
+    (tmp_path / "mallory").symlink_to(tmp_path / "bob")
     subs, skipped = discover.find_submissions(tmp_path, chapters)
     found = {s.rel: (s.student, s.chapter, s.found_by, s.problem and s.problem[:30]) for s in subs}
     assert found == {
@@ -131,7 +133,8 @@ def test_submissions_are_found_in_both_layouts_with_their_chapter(tmp_path, chap
         "carol/ch3_or_ch6.ipynb": ("carol", None, "", "no known chapter: its metadata"),
         "dave.ipynb": ("dave", None, "", "no known chapter: its metadata"),
     }
-    assert skipped == ["all.zip (a zip file: unpack it into the folder)"]
+    assert skipped == ["all.zip (a zip file: unpack it into the folder)", "mallory (a link: not followed)",
+                       "mallory.ipynb (a link: not followed)"]
     assert "fits several chapters" in next(s.problem for s in subs if s.rel == "carol/ch3_or_ch6.ipynb")
 
 
@@ -375,8 +378,10 @@ def _found(cell) -> dict:
 def test_with_every_protection_every_attack_fails_and_the_task_is_still_graded(tiny, instructor):
     execution, answer, tasks = _run(tiny, [_attacks(instructor), "y = 2"], limits=sandbox.Limits(memory=2 << 30))
     found = _found(answer)
+    # its own /tmp is a tmpfs of the sandbox: writing there works, and leaves nothing on the host
+    assert found.pop("write /tmp").startswith("done") and not instructor["planted"].exists()
     assert {k: v.split(":")[0] for k, v in found.items()} == dict.fromkeys(found, "blocked"), found
-    assert len(found) == 8
+    assert len(found) == 7
     assert instructor["connections"] == []
     assert (instructor["home"] / "victim.txt").exists() and not (instructor["home"] / "planted.txt").exists()
     assert not instructor["planted"].exists()
@@ -403,8 +408,8 @@ def test_without_its_protection_each_attack_succeeds(tiny, instructor, off, atta
         assert found["read"] == "done: the instructor's secret" and found["read the book"].startswith("done")
         assert found["delete"].startswith("done") and found["write /tmp"].startswith("done")
     blocked = {k for k, v in found.items() if v.startswith("blocked")}
-    expected_open = {"network": {"network"}, "files": {"read", "read the book", "delete", "write", "write /tmp"},
-                     "processes": {"kill"}, "limits": {"memory"}}[off]
+    expected_open = {"network": {"network"}, "files": {"read", "read the book", "delete", "write"},
+                     "processes": {"kill"}, "limits": {"memory"}}[off] | {"write /tmp"}
     assert blocked == set(found) - expected_open, found
     assert len(answer.output) > 3_000_000  # and without the output limit, all 3 MB come back
 
@@ -428,6 +433,13 @@ def test_a_loop_that_ignores_the_interrupt_is_stopped_and_the_notebook_limit_hol
     assert tasks[1].message.startswith("Not run: your answer of task 1 was stopped")
     execution, _, tasks = _run(tiny, ["import time\ntime.sleep(4)\nx = 1", "y = 2"], notebook_timeout=3)
     assert "the notebook ran over its time limit of 3 s" in execution.reason and [t.earned for t in tasks] == [0, 0]
+
+
+def test_without_the_sandbox_a_submission_is_still_graded_with_its_limits(tiny):
+    # --no-sandbox (macOS; trusted submissions): no bubblewrap, the time limits still hold
+    execution, _, tasks = _run(tiny, ["import time\ntime.sleep(30)", "y = 2"], cell_timeout=2,
+                               protections=sandbox.Protections.none())
+    assert execution.status == "timed out" and [t.earned for t in tasks] == [0, 1]
 
 
 @pytest.mark.parametrize("answer, status, reason", [
