@@ -66,13 +66,13 @@ MIX = {"ch3 right (the book's answers)": 5, "ch3 right, written differently": 3,
 
 
 def plan(count: int) -> list[str]:
-    """``count`` kinds, in the proportions of MIX, interleaved (ch3 and ch6 alternate)."""
-    pool = [k for k, n in MIX.items() for _ in range(n)]
-    three = [k for k in pool if k.startswith("ch3")]
-    six = [k for k in pool if k.startswith("ch6")]
-    order = [k for pair in zip(three, six) for k in pair]
-    step = len(order) / count
-    return [order[int(i * step)] for i in range(count)]
+    """``count`` kinds, half of each chapter, in the proportions of MIX, the chapters alternating."""
+    picked = []
+    for chapter, n in (("ch3", (count + 1) // 2), ("ch6", count // 2)):
+        pool = [k for k, times in MIX.items() if k.startswith(chapter) for _ in range(times)]
+        picked.append([pool[int(i * len(pool) / n)] for i in range(n)])
+    three, six = picked
+    return [k for pair in zip(three, six + [None]) for k in pair if k is not None]
 
 
 def main() -> None:

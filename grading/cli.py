@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -27,19 +26,12 @@ def grade_one(sub: discover.Submission, chapter: book.Chapter | None, settings: 
     if chapter is None:
         return score.Grade(sub.student, sub.rel, None, "not graded", sub.problem or "no chapter",
                            notes=[sub.problem or "no chapter"])
-    cpu = _children_cpu()
     assembly = assemble.assemble(chapter, sub.notebook)
     execution = run.execute(assembly, chapter, settings)
     notes = [f"chapter found by {sub.found_by}"] if sub.found_by != "metadata" else []
     result = score.grade(sub.student, sub.rel, chapter, assembly, execution, notes)
-    result.seconds, result.cpu_seconds = execution.seconds, _children_cpu() - cpu
+    result.seconds, result.cpu_seconds = execution.seconds, execution.cpu_seconds
     return result
-
-
-def _children_cpu() -> float:
-    """CPU seconds of this process's finished children (the kernels, through bubblewrap)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def settings_note(settings: run.Settings, chapters: dict[str, book.Chapter]) -> str:

@@ -47,6 +47,7 @@ class Execution:
     status: str  # "ok", "timed out", "kernel died", "not run"
     reason: str = ""  # for the instructor and the student: what happened, where
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of the kernel (0 when it died or is unknown)
 
 
 def _where(assembly: Assembly, index: int) -> str:
@@ -65,7 +66,7 @@ def execute(assembly: Assembly, chapter: Chapter, settings: Settings) -> Executi
     """Run the steps of ``assembly`` in a new kernel; never raises for what the code does."""
     started = time.monotonic()
     runs: list[CellRun | None] = [None] * len(assembly.steps)
-    status, reason = "ok", ""
+    status, reason, cpu = "ok", "", 0.0
     deadline = started + settings.notebook_timeout
     try:
         with Kernel(settings.kernel_spec(chapter)) as kernel:
@@ -90,6 +91,7 @@ def execute(assembly: Assembly, chapter: Chapter, settings: Settings) -> Executi
                     status = "kernel died"
                     reason = f"the kernel died in {_where(assembly, index)}: {kernel.exit_reason()}"
                     break
+            cpu = kernel.cpu_seconds() if kernel.alive() else 0.0
     except SandboxError as err:
         status, reason = "not run", f"the kernel could not start: {err}"
-    return Execution(runs, status, reason, time.monotonic() - started)
+    return Execution(runs, status, reason, time.monotonic() - started, cpu)

@@ -245,6 +245,8 @@ class Kernel:
         self._context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
         self._context.setsockopt(zmq.LINGER, 0)
         self._stderr: _Tail | None = None
+        self._stuck = False  # it ignored an interrupt
+        self._child: int | None = None  # host PID of the sandbox's first process
 
     # -- start and stop ---------------------------------------------------------------------------
     def __enter__(self) -> Kernel:
@@ -342,8 +344,8 @@ class Kernel:
         if sandboxed:
             os.close(read)
             os.close(info_write)
-            child = self._read_info(info_read)
-            info["ip"] = f"/proc/{child}/root{INSIDE_KERNEL}/k"
+            self._child = self._read_info(info_read)
+            info["ip"] = f"/proc/{self._child}/root{INSIDE_KERNEL}/k"
         self._wait_for_sockets(info, timeout=120)
         self.client = BlockingKernelClient(context=self._context)
         self.client.load_connection_info(info)
@@ -404,6 +406,21 @@ class Kernel:
             except queue.Empty:
                 break
 
+    def cpu_seconds(self) -> float:
+        """CPU time so far of the kernel and the processes it waited for (Linux; else 0)."""
+        if self._child is not None:  # every process of the sandbox's PID namespace
+            procs = list(Path(f"/proc/{self._child}/root/proc").glob("[0-9]*/stat"))
+        else:
+            procs = [Path(f"/proc/{self.process.pid}/stat")]
+        ticks = 0
+        for stat in procs:
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -425,6 +442,7 @@ class Kernel:
                 "in another way)")
 
     def stop(self) -> None:
+        """Kill the kernel and everything of its sandbox."""
         if self.client is not None:
             self.client.stop_channels()
             self.client = None
@@ -518,4 +536,5 @@ class Kernel:
             return False
         self.interrupt()
         probe = self.run("", timeout=grace)
-        return probe.status == "ok"
+        self._stuck = probe.status != "ok"
+        return not self._stuck
