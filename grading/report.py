@@ -27,6 +27,11 @@ def number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
 
 
+def _text(value: str) -> str:
+    """A text cell a spreadsheet will not take for a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 def columns(chapters: list[Chapter]) -> list[str]:
     return ["student", "chapter", "file", *[c for ch in chapters for c in ch.columns()],
             "total", "possible", "status", "notes"]
@@ -38,9 +43,9 @@ def grades_csv(grades: list[Grade], chapters: dict[str, Chapter]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns(graded), lineterminator="\n")
     writer.writeheader()
     for g in grades:
-        row = {"student": g.student, "chapter": g.chapter or "", "file": g.file,
+        row = {"student": _text(g.student), "chapter": g.chapter or "", "file": _text(g.file),
                "total": number(g.total), "possible": number(g.possible) if g.tasks else "",
-               "status": g.status, "notes": "; ".join(g.notes)}
+               "status": g.status, "notes": _text("; ".join(g.notes))}
         if g.chapter:
             short = chapters[g.chapter].short
             row.update({f"{short} task {t.number}": number(t.earned) for t in g.tasks})

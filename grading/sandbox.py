@@ -204,14 +204,35 @@ class KernelSpec:
     bwrap: str | None = None
 
 
-def _set_limits(limits: Limits, cpu_seconds: int):
+def _rlimits(limits: Limits, cpu_seconds: int) -> list[tuple[str, int]]:
+    return [("RLIMIT_AS", limits.memory), ("RLIMIT_CPU", cpu_seconds), ("RLIMIT_FSIZE", limits.file_size),
+            ("RLIMIT_NPROC", limits.processes), ("RLIMIT_CORE", 0)]
+
+
+# Inside the sandbox the limits are set by the kernel's own process before it becomes the kernel:
+# there the process count is the sandbox's alone (its own user namespace), not all of the user's.
+LAUNCHER = """import os, resource, sys
+names = sys.argv[1].split(",")
+values, kernel = sys.argv[2 : 2 + len(names)], sys.argv[2 + len(names) :]
+for name, value in zip(names, values):
+    resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+os.execv(sys.executable, [sys.executable, *kernel])
+"""
+
+
+def _launcher_args(limits: Limits, cpu_seconds: int) -> list[str]:
+    pairs = _rlimits(limits, cpu_seconds)
+    return ["-c", LAUNCHER, ",".join(n for n, _ in pairs), *(str(v) for _, v in pairs)]
+
+
+def _set_limits_outside(limits: Limits, cpu_seconds: int):
+    """For a kernel without the sandbox: the same limits but the number of processes (which
+    would count every process of the user), set before it starts."""
     def apply():
-        for which, value in [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, cpu_seconds),
-                             (resource.RLIMIT_FSIZE, limits.file_size),
-                             (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)]:
-            if value is not None:
+        for name, value in _rlimits(limits, cpu_seconds):
+            if name != "RLIMIT_NPROC":
                 try:
-                    resource.setrlimit(which, (value, value))
+                    resource.setrlimit(getattr(resource, name), (value, value))
                 except (ValueError, OSError):  # macOS refuses some (RLIMIT_AS): kept as they are
                     pass
     return apply
@@ -324,7 +345,8 @@ class Kernel:
                      "--file", str(read), connection, "--chdir", workdir, "--info-fd", str(info_write)]
             for name, value in env.items():
                 args += ["--setenv", name, value]
-            args += [python, *kernel_args, "-f", connection]
+            limited = _launcher_args(spec.limits, spec.cpu_seconds) if protections.limits else []
+            args += [python, *limited, *kernel_args, "-f", connection]
             pass_fds = (read, info_write)
         else:
             self._host_book_and_data()
@@ -335,7 +357,8 @@ class Kernel:
             pass_fds = ()
             env["PYTHONPATH"] = str(self._host_dir / "book")
             workdir = str(self._host_dir / "work")
-        preexec = _set_limits(spec.limits, spec.cpu_seconds) if protections.limits else None
+        preexec = _set_limits_outside(spec.limits, spec.cpu_seconds) if protections.limits and not sandboxed \
+            else None
         self.process = subprocess.Popen(
             args, env=env if not sandboxed else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
             cwd=None if sandboxed else workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

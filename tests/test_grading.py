@@ -36,6 +36,13 @@ SUBMISSIONS = ROOT / "tests" / "grading_submissions"
 CH3 = "03_backprop_exercise"
 
 
+def _bwrap() -> str:
+    """bubblewrap (installed first as root, as `make grade` does); the kernel tests need Linux."""
+    if sys.platform != "linux":
+        pytest.skip("the grading sandbox (bubblewrap) is Linux's: make grade refuses elsewhere")
+    return sandbox.ensure_bwrap()
+
+
 @pytest.fixture(scope="module")
 def chapters():
     return book.load_chapters(ROOT)
@@ -242,7 +249,7 @@ def graded_ch3(tmp_path_factory):
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, folder / rel)
     out = tmp_path_factory.mktemp("grades")
-    settings = run.Settings(book=ROOT)
+    settings = run.Settings(book=ROOT, bwrap=_bwrap())
     grades = cli.grade_folder(folder, out, settings, jobs=2, quiet=True)
     return out, grades
 
@@ -299,7 +306,7 @@ def _run(tiny, answers, **settings):
     root, chapter = tiny
     settings.setdefault("cell_timeout", 30)
     settings.setdefault("notebook_timeout", 120)
-    settings = run.Settings(book=root, bwrap=sandbox.ensure_bwrap(), **settings)
+    settings = run.Settings(book=root, bwrap=_bwrap(), **settings)
     assembly = assemble.assemble(chapter, _submission(root, answers))
     execution = run.execute(assembly, chapter, settings)
     answer = next(k for k, s in enumerate(assembly.steps) if s.role == "answer")
@@ -460,7 +467,7 @@ def test_grading_twice_gives_the_same_files(tiny, tmp_path):
     for name, answers in {"amy": ["x = 1", "y = 3"], "ben": ["import random\nx = random.choice([1, 1])", "y = 2"]}.items():
         (folder / name).mkdir(parents=True)
         nbformat.write(_submission(root, answers), folder / name / "01_tiny.ipynb")
-    settings = run.Settings(book=root, cell_timeout=30, notebook_timeout=60)
+    settings = run.Settings(book=root, cell_timeout=30, notebook_timeout=60, bwrap=_bwrap())
     outputs = []
     for k in range(2):
         cli.grade_folder(folder, tmp_path / f"out{k}", settings, jobs=2, quiet=True)
