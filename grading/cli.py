@@ -22,7 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def grade_one(sub: discover.Submission, chapter: book.Chapter | None, settings: run.Settings) -> score.Grade:
-    """One submission's grade; never raises for anything the submission does."""
+    """One submission's grade; never raises: a failure of the grader itself on one notebook
+    gives that notebook a row that says so, and the others are still graded."""
+    try:
+        return _grade_one(sub, chapter, settings)
+    except Exception as err:  # a bug of the grader's, not the submission's doing
+        why = (f"the grader failed on this notebook ({type(err).__name__}: {str(err)[:300]}); "
+               "please report it with the notebook")
+        return score.Grade(sub.student, sub.rel, None, "not graded", why, notes=[why])
+
+
+def _grade_one(sub: discover.Submission, chapter: book.Chapter | None, settings: run.Settings) -> score.Grade:
     if chapter is None:
         return score.Grade(sub.student, sub.rel, None, "not graded", sub.problem or "no chapter",
                            notes=[sub.problem or "no chapter"])
@@ -112,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sandbox", action="store_true",
                         help="no bubblewrap: time and resource limits only (submissions you trust)")
     args = parser.parse_args(argv)
+    for name in ("jobs", "epochs", "cell_timeout", "timeout", "memory"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive, not {value}")
     scale = max(1.0, args.epochs / 2)
     settings = run.Settings(
         book=args.book.resolve(), epochs=args.epochs,

@@ -163,6 +163,16 @@ def test_a_file_that_is_no_notebook_gets_a_row_naming_the_problem(tmp_path, chap
     assert problem in report.feedback(grade, "")
 
 
+def test_a_failure_of_the_grader_on_one_notebook_gives_it_a_row(monkeypatch, chapters):
+    def broken(chapter, nb):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(assemble, "assemble", broken)
+    sub = discover.Submission(Path("x.ipynb"), "amy/x.ipynb", "amy", _edition(CH3), CH3, "metadata")
+    grade = cli.grade_one(sub, chapters[CH3], run.Settings(book=ROOT))
+    assert grade.status == "not graded" and "the grader failed on this notebook (KeyError" in grade.reason
+
+
 def test_a_folder_without_notebooks_stops_with_a_message(tmp_path, chapters, capsys):
     with pytest.raises(discover.SubmissionsError, match="is not a folder"):
         discover.find_submissions(tmp_path / "missing", chapters)
