@@ -49,6 +49,7 @@ class Chapter:
     cells: tuple[BookCell, ...]  # the student edition's code cells, in order
     tasks: tuple[Task, ...]
     reads_faces: bool  # its code loads chapter 6's faces (the synthetic cache must be bound)
+    title: str = ""  # its first heading
 
     @property
     def short(self) -> str:
@@ -90,7 +91,9 @@ def chapter_from_notebook(nb, name: str) -> Chapter | None:
         else:
             cells.append(BookCell(cell.id, _source(cell), "book"))
     reads_faces = any(FACES_CALL in c.source for c in cells)
-    return Chapter(Path(name).stem, tuple(cells), tuple(tasks), reads_faces)
+    headings = [line[2:].strip() for c in nb.cells if c.cell_type == "markdown"
+                for line in _source(c).splitlines() if line.startswith("# ")]
+    return Chapter(Path(name).stem, tuple(cells), tuple(tasks), reads_faces, headings[0] if headings else "")
 
 
 def load_chapters(root: Path) -> dict[str, Chapter]:

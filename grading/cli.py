@@ -44,13 +44,14 @@ def _grade_one(sub: discover.Submission, chapter: book.Chapter | None, settings:
     return result
 
 
-def settings_note(settings: run.Settings, chapters: dict[str, book.Chapter]) -> str:
+def settings_note(settings: run.Settings, chapter: book.Chapter) -> str:
+    """The last paragraph of a chapter's feedback: how it was graded."""
     note = ("Graded by running your notebook from the top in a fresh kernel, with the book's checks "
             "(not the check cells in your notebook).")
-    if any(c.reads_faces for c in chapters.values()):
-        note += (f" The networks of chapter 6 are trained for {settings.epochs} epochs on the synthetic "
-                 "faces" + (", so the checks that need the practical's 20 epochs were not graded."
-                            if settings.epochs != 20 else "."))
+    if chapter.reads_faces:
+        note += (f" The networks are trained for {settings.epochs} epochs on the synthetic faces"
+                 + (", so the parts of the checks that need the practical's 20 epochs were not graded."
+                    if settings.epochs != 20 else "."))
     return note
 
 
@@ -90,7 +91,7 @@ def grade_folder(folder: Path, out: Path, settings: run.Settings, jobs: int,
                 g = grades[-1]
                 print(f"  {g.file}: {report.number(g.total)}/{report.number(g.possible) if g.tasks else '-'} "
                       f"{g.status}", flush=True)
-    report.write(out, grades, chapters, settings_note(settings, {k: chapters[k] for k in used}))
+    report.write(out, grades, chapters, {name: settings_note(settings, chapters[name]) for name in used})
     if not quiet:
         print()
         print(report.summary(grades, chapters, skipped, time.monotonic() - started, jobs))

@@ -65,8 +65,9 @@ def _quoted(text: str) -> str:
     return "\n".join("    " + line for line in (text.strip() or "(no message)").splitlines())
 
 
-def feedback(grade: Grade, settings_note: str) -> str:
-    lines = [f"# Feedback: {grade.chapter or 'not graded'}", ""]
+def feedback(grade: Grade, settings_note: str, title: str = "") -> str:
+    heading = f"{title} ({grade.chapter})" if title and grade.chapter else grade.chapter or "not graded"
+    lines = [f"# Feedback: {heading}", ""]
     lines.append(f"Student: **{grade.student}**. Notebook: `{grade.file}`.")
     lines.append("")
     if grade.chapter is None:
@@ -88,7 +89,7 @@ def feedback(grade: Grade, settings_note: str) -> str:
                   "", _quoted(t.message), ""]
         for note in t.notes:
             lines += [_quoted(note) if note.startswith(("Your answer", "A cell you added")) else note, ""]
-    lines += ["---", "", settings_note, ""]
+    lines += ["---", "", settings_note, ""] if settings_note else []
     return "\n".join(lines)
 
 
@@ -126,7 +127,7 @@ def summary(grades: list[Grade], chapters: dict[str, Chapter], skipped: list[str
     return "\n".join(lines)
 
 
-def write(out: Path, grades: list[Grade], chapters: dict[str, Chapter], settings_note: str) -> None:
+def write(out: Path, grades: list[Grade], chapters: dict[str, Chapter], notes: dict[str, str]) -> None:
     """grades.csv and the feedback files, into ``out`` (emptied of earlier feedback first)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "grades.csv").write_text(grades_csv(grades, chapters), encoding="utf-8")
@@ -137,4 +138,5 @@ def write(out: Path, grades: list[Grade], chapters: dict[str, Chapter], settings
     for g in grades:
         path = folder / feedback_path(g)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(feedback(g, settings_note), encoding="utf-8")
+        title = chapters[g.chapter].title if g.chapter else ""
+        path.write_text(feedback(g, notes.get(g.chapter, ""), title), encoding="utf-8")

@@ -83,10 +83,12 @@ def execute(assembly: Assembly, chapter: Chapter, settings: Settings) -> Executi
                     over_notebook = limit < settings.cell_timeout
                     what = (f"the notebook ran over its time limit of {settings.notebook_timeout:.0f} s"
                             if over_notebook else f"it ran over the cell time limit of {settings.cell_timeout:.0f} s")
-                    if status == "ok":
-                        status, reason = "timed out", f"{_where(assembly, index)} was stopped: {what}"
+                    stopped = f"{_where(assembly, index)} was stopped: {what}"
                     if over_notebook or not kernel.stop_running_cell():
+                        status, reason = "timed out", stopped  # what ended the run
                         break
+                    if status == "ok":  # interrupted, and the run goes on
+                        status, reason = "timed out", stopped
                 elif run.status == "died":
                     status = "kernel died"
                     reason = f"the kernel died in {_where(assembly, index)}: {kernel.exit_reason()}"

@@ -29,7 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grading import assemble, book, cli, discover, report, run, sandbox  # noqa: E402
+from grading import assemble, book, cli, discover, report, run, sandbox, score  # noqa: E402
 from student_edition import generate, leaks  # noqa: E402
 
 SUBMISSIONS = ROOT / "tests" / "grading_submissions"
@@ -320,7 +320,6 @@ def _run(tiny, answers, **settings):
     assembly = assemble.assemble(chapter, _submission(root, answers))
     execution = run.execute(assembly, chapter, settings)
     answer = next(k for k, s in enumerate(assembly.steps) if s.role == "answer")
-    from grading import score
     return execution, execution.runs[answer], score.score(chapter, assembly, execution)
 
 

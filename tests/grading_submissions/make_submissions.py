@@ -9,7 +9,6 @@ edition as generated, with the answers typed into its cells (outputs left out).
 """
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 
