@@ -202,3 +202,16 @@ test-portable: $(STAMP)
 # what a student sees in JupyterLab: MyST rendered (exercise boxes, folded solutions), no news prompt
 check-lab: $(STAMP)
 	$(BIN)/python tests/browser/check_lab.py
+
+# --- grading (README.md, "Grading submissions (instructors)"; grading/) ---------------------------
+# make grade SUBMISSIONS=path/to/folder: every notebook in it run from the top, each in its own
+# sandboxed kernel (bubblewrap: apt-get installs it here when missing and this is root), several at
+# a time, with the book's checks; writes GRADES/grades.csv and GRADES/feedback/, prints a summary.
+# EPOCHS=20 trains chapter 6 as the practical does (the checks that need it are then graded);
+# JOBS=n kernels at a time (default: the CPU cores); NO_SANDBOX=1 where bubblewrap cannot run.
+GRADES ?= _build/grades
+.PHONY: grade
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=path/to/folder (README: Grading submissions)"; exit 2; }
+	$(BIN)/python -m grading $(SUBMISSIONS) --out $(GRADES) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+	  $(if $(JOBS),--jobs $(JOBS)) $(if $(NO_SANDBOX),--no-sandbox)

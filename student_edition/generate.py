@@ -13,6 +13,10 @@ For each chapter notebook:
   ``output-cleared``. Every other output stays (set-up, data, diagrams: the same for every
   student). Dependence is traced by name only, which is what the chapters need: their random
   numbers come from seeded generators, not from state a student's cell could change.
+- the notebook's metadata is **stamped** for the grader (``grading/``): ``"student": {"chapter":
+  "03_backprop_exercise", "tasks": [{"id": ..., "points": 1, "check": ...}]}``, each task's
+  stub id, its points (``student.points`` of the solution cell, 1 if absent) and a digest of its
+  check as handed out, so that a submission names its chapter and an edited check shows.
 
 Pages (``.md``) lose their solution blocks too. Next to the chapters the edition gets what the
 notebooks need to run (``nnreg/``, ``requirements.txt``, ...), what the book build needs
@@ -23,6 +27,7 @@ file and the cell.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import shutil
 import symtable
@@ -187,6 +192,23 @@ def _task(cell, where: str) -> str:
     return task.strip()
 
 
+def task_points(cell, where: str) -> float:
+    """A task's points: ``student.points`` of its solution cell, a positive number; 1 if absent."""
+    points = cell.metadata.get("student", {}).get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
+        raise StudentEditionError(
+            f"{where}: student.points is {points!r}: give the task a positive number of points "
+            '(e.g. "student": {"task": "...", "points": 2}), or leave it out for 1.'
+        )
+    return points
+
+
+def source_digest(source: str) -> str:
+    """A short digest of a cell's code, blind to trailing spaces and blank lines at either end."""
+    text = "\n".join(line.rstrip() for line in source.strip().splitlines())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def _check_is_next(nb, index: int, where: str) -> None:
     later = [c for c in nb.cells[index + 1 :] if c.cell_type == "code"]
     if not later or is_solution_cell(later[0]) or not re.search(r"^\s*assert\b", _source(later[0]), re.M):
@@ -200,6 +222,7 @@ def student_notebook(nb, name: str):
     """The student version of the notebook ``nb`` (not modified); ``name`` is used in messages."""
     nb = copy.deepcopy(nb)
     cells, tainted = [], set()  # tainted: names whose value comes from the student's code
+    stamp = []  # the tasks, for the grader
     check_next = False  # the code cell after a stub is its check: folded in the book, open here
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
@@ -226,6 +249,9 @@ def student_notebook(nb, name: str):
             source = _source(cell)
             if is_solution_cell(cell):
                 _check_is_next(nb, index, where)
+                check = next(c for c in nb.cells[index + 1 :] if c.cell_type == "code")
+                stamp.append({"id": cell.id, "points": task_points(cell, where),
+                              "check": source_digest(_source(check))})
                 later = [_source(c) for c in nb.cells[index + 1 :] if c.cell_type == "code"]
                 read_later = set().union(*(names_read(s, f"{name}, a later cell") for s in later))
                 names = [n for n in names_bound(source, where) if n in read_later]
@@ -244,6 +270,7 @@ def student_notebook(nb, name: str):
                         output["execution_count"] = None
         cells.append(cell)
     nb.cells = cells
+    nb.metadata["student"] = {"chapter": Path(name).stem, "tasks": stamp}
     return nb
 
 
