@@ -79,8 +79,9 @@ def submissions() -> dict[str, object]:
     subs: dict[str, object] = {}
 
     # alice: right answers, written differently from the book's (a folder per student)
-    subs[f"alice/{CH3}.ipynb"] = answered(CH3, {0: other_right(CH3, 0, "Python floats"),
-                                                1: other_right(CH3, 1, "a tuple")})
+    subs[f"alice/{CH3}.ipynb"] = answered(CH3, {
+        0: other_right(CH3, 0, "the sigmoid's derivative written out, one factor per line"),
+        1: other_right(CH3, 1, "torch.cat of one-element tensors")})
     six = {0: other_right(CH6, 0, "a boolean mask"), 1: other_right(CH6, 1, "divided after the conversion"),
            2: other_right(CH6, 2, "nn.Sequential"), 3: ref6[3], 4: other_right(CH6, 4, "the practical's order, ReLU then pool"),
            5: ref6[5], 6: other_right(CH6, 6, "six faces on two rows")}
