@@ -65,6 +65,17 @@ NUMBERS_FROM_ELSEWHERE: dict[str, dict[str, str]] = {
         "0.05": "ex-cnn-other-target's solution, worded as an expectation: the brightness run's best "
                 "validation MSE in off-page CPU trials (0.0540 in the last), said not to be shown",
     },
+    "06_facial_keypoints.ipynb": {
+        "0.1": "a parameter written in the prose: the CNN's first dropout probability (the practical's)",
+        "0.2": "a parameter written in the prose: the CNN's second dropout probability (the practical's)",
+        "0.3": "a parameter written in the prose: the FCN's dropout probability (the practical's)",
+        "3.17": "the original practical's printed result (its CNN on the real data: 3.167 px); "
+                "the prose says so",
+        "10.46": "the original practical's printed result (its FCN on the real data: 10.461 px); "
+                 "the prose says so",
+        "1.6": "benchmarks/cnn_epoch_RESULTS.md (the book's loop 1.63x faster than the practical's, "
+               "median whole epochs on the book's 2-core CPU); the prose names the file",
+    },
 }
 
 
