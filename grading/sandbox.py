@@ -322,15 +322,16 @@ class Kernel:
             if protections.network:
                 args += ["--unshare-net"]
             if protections.files:
+                # the writable tmpfs first: binds after it may lie under /tmp (a venv in /tmp/...)
+                args += ["--size", str(spec.limits.disk), "--tmpfs", "/tmp",
+                         "--dir", INSIDE_WORK, "--dir", INSIDE_HOME]
                 args += _system_view()
                 for folder in python_folders:
                     args += ["--ro-bind", folder, folder]
                 args += ["--ro-bind", str(spec.book / "nnreg"), f"{INSIDE_BOOK}/nnreg"]
                 for path in spec.data_files:
                     args += ["--ro-bind", str(path), f"{INSIDE_DATA}/{path.name}"]
-                args += ["--size", str(spec.limits.disk), "--tmpfs", "/tmp",
-                         "--dir", INSIDE_WORK, "--dir", INSIDE_HOME, "--dev", "/dev",
-                         "--size", str(64 << 20), "--tmpfs", "/dev/shm"]
+                args += ["--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/dev/shm"]
                 workdir = INSIDE_WORK
             else:  # the whole host, writable where its permissions allow: as if unprotected
                 self._host_book_and_data()
