@@ -167,8 +167,10 @@ def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
 
 
 def _squash(text: str) -> str:
-    """Whitespace collapsed, and ligatures (the PDF's "ﬁ", "ﬀ") undone."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """Whitespace collapsed, ligatures (the PDF's "ﬁ", "ﬀ") undone, and a word broken at its hyphen
+    by a line end ("mini-" / "batches" in a wrapped title) joined again."""
+    text = unicodedata.normalize("NFKC", text).replace("-\n", "-")
+    return " ".join(text.split())
 
 
 QUOTES = str.maketrans("‘’“”", "''\"\"")

@@ -347,3 +347,9 @@ def test_the_two_printing_threads_install_chromium_once(monkeypatch):
     assert found == ["/usr/lib/chromium/chromium"] * 2
     assert [cmd[-1] if "update" in cmd else "install" for cmd in runs] == ["update", "install"]
     assert all("DPkg::Lock::Timeout=600" in cmd for cmd in runs)  # waits for another apt-get
+
+
+def test_a_title_wrapped_at_its_hyphen_is_still_found():
+    page = "Training: epochs, mini-\nbatches and optimisers\nContents"
+    assert cp._squash("Training: epochs, mini-batches and optimisers") in cp._squash(page)
+    assert "mini-batches" not in " ".join(page.split())  # what the check missed before
