@@ -43,6 +43,7 @@ from course_edition.bundle import copy_run_files
 SOLUTION_TAG = "solution"
 CLEARED_TAG = "output-cleared"  # on a cell whose outputs the student's code will make
 FOLD_TAG = "hide-input"  # folds a check in the full book; the student edition shows it
+COURSE_ZIP, STUDENT_ZIP = "nn-regression-course.zip", "nn-regression-student.zip"  # as the Makefile
 HERE = Path(__file__).resolve().parent
 STUDENT_README = HERE / "handout_README.md"
 
@@ -384,6 +385,8 @@ def build(root: Path, out: Path) -> dict[Path, int]:
             written[target] = sum(is_solution_cell(c) for c in source.cells if c.cell_type == "code")
         elif path.suffix == ".md":
             text, _ = split_solution_blocks(path.read_text(encoding="utf-8"), rel.as_posix())
+            # the student book offers its own zip (make student-book), not the book's course
+            text = text.replace(COURSE_ZIP, STUDENT_ZIP)
             target.write_text(text + "\n", encoding="utf-8")
         else:
             shutil.copy2(path, target)

@@ -219,3 +219,10 @@ def test_the_windows_scan_accepts_portable_code():
     source = ("from pathlib import Path\nopen('x.bin', 'rb').read()\nPath('a').read_text(encoding='utf-8')\n"
               "Path('a').write_bytes(b'')\nDataLoader(ds, batch_size=4, num_workers=0)\n")
     assert windows_problems(source, "t") == []
+
+
+def test_the_student_pages_link_the_student_zip_not_the_books_course(tmp_path):
+    generate.build(ROOT, tmp_path / "student")
+    index = (tmp_path / "student" / "chapters" / "index.md").read_text(encoding="utf-8")
+    assert "nn-regression-student.zip" in index and "nn-regression-course.zip" not in index
+    assert "nn-regression-course.zip" in (ROOT / "chapters" / "index.md").read_text(encoding="utf-8")
