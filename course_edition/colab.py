@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from course_edition.bundle import COPY_IGNORE, copy_run_files
+from student_edition.generate import closing_fence
 
 SOURCE_ENV = "NNREG_SOURCE"
 PINS = ("numpyarray-to-latex==0.1.0", "torchsummary==1.5.1")  # as requirements-course.txt
@@ -35,7 +36,6 @@ PINS = ("numpyarray-to-latex==0.1.0", "torchsummary==1.5.1")  # as requirements-
 _OPEN = re.compile(r"^(?P<fence>:{3,})\{(?P<name>[\w-]+)\}(?P<arg>.*)$")
 _OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
-_CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def install_cell_source(source_url: str) -> str:
@@ -72,19 +72,8 @@ def _blocks(text: str):
             option = _OPTION.match(lines[i])
             options[option.group("key")] = option.group("value").strip()
             i += 1
-        body, in_code = [], None
-        while i < len(lines):
-            line = lines[i].strip()
-            code = _CODE_FENCE.match(lines[i])
-            if in_code is None and code:
-                in_code = code.group(1)[0] * 3
-            elif in_code is not None and line.startswith(in_code) and set(line) <= set(in_code):
-                in_code = None
-            elif in_code is None and line and set(line) == {":"} and len(line) >= len(fence):
-                break
-            body.append(lines[i])
-            i += 1
-        i += 1  # the closing fence
+        end = closing_fence(lines, i, fence)
+        body, i = lines[i:end], end + 1  # past the closing fence
         yield ("directive", name, arg, options, "\n".join(body).strip("\n"))
     if plain:
         yield ("text", "\n".join(plain))

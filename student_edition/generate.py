@@ -73,6 +73,24 @@ class Solution:
 # ------------------------------------------------------------------------------------------------
 # Markdown: solution blocks
 # ------------------------------------------------------------------------------------------------
+def closing_fence(lines: list[str], i: int, fence: str) -> int:
+    """The index, from ``i`` on, of the line that closes a colon fence of ``fence`` (as many colons
+    or more, alone on the line, outside code fences); ``len(lines)`` when none does. The Colab copies
+    (course_edition.colab) close their directives the same way."""
+    in_code = None
+    while i < len(lines):
+        line = lines[i].strip()
+        code = _CODE_FENCE.match(lines[i])
+        if in_code is None and code:
+            in_code = code.group(1)[0] * 3
+        elif in_code is not None and line.startswith(in_code) and set(line) <= set(in_code):
+            in_code = None
+        elif in_code is None and line and set(line) == {":"} and len(line) >= len(fence):
+            return i
+        i += 1
+    return i
+
+
 def split_solution_blocks(markdown: str, where: str) -> tuple[str, list[str]]:
     """The markdown without its ``:::{solution}`` blocks, and the blocks removed.
 
@@ -89,18 +107,8 @@ def split_solution_blocks(markdown: str, where: str) -> tuple[str, list[str]]:
             kept.append(lines[i])
             i += 1
             continue
-        fence, start, in_code = opening.group("fence"), i, None
-        i += 1
-        while i < len(lines):
-            line = lines[i].strip()
-            code = _CODE_FENCE.match(lines[i])
-            if in_code is None and code:
-                in_code = code.group(1)[0] * 3
-            elif in_code is not None and line.startswith(in_code) and set(line) <= set(in_code):
-                in_code = None
-            elif in_code is None and line and set(line) == {":"} and len(line) >= len(fence):
-                break
-            i += 1
+        fence, start = opening.group("fence"), i
+        i = closing_fence(lines, i + 1, fence)
         if i == len(lines):
             raise StudentEditionError(
                 f"{where}: the solution block opened on line {start + 1} "
