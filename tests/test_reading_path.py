@@ -8,6 +8,9 @@
 - Visible code cells are short: per chapter, the median of non-blank lines over the code cells a
   reader sees (not folded with ``hide-input``/``hide-cell``, not removed) is at most 6, and no such
   cell has more than 30 lines. ``python tests/test_reading_path.py`` prints the table.
+- Every ``assert`` in a code cell has a message that says what is wrong, as a string (an f-string, a
+  string, a join, a variable holding one), never a bare tuple or number: a student who meets the
+  failure reads a sentence.
 - Every decimal number and every number with a thousands separator in a chapter's prose is shown
   by an output of that chapter (rounded as the prose rounds it), or is listed in
   ``NUMBERS_FROM_ELSEWHERE`` with where it comes from. Code spans are parameters, not
@@ -15,6 +18,7 @@
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 import statistics
@@ -168,6 +172,91 @@ def test_the_statistics_count_what_a_reader_sees():
     nb = {"cells": [cell("a = 1\n\nb = 2\n"), cell("x\n" * 40, "hide-input"), cell("y\n" * 40, "remove-cell"),
                     cell(""), {"cell_type": "markdown", "source": "text\n" * 50}]}
     assert visible_code_lines(nb) == [2]
+
+
+# ------------------------------------------------------------------------------------------------
+# Every assert says what is wrong
+# ------------------------------------------------------------------------------------------------
+NOT_STRINGS = {"int", "float", "bool", "tuple", "list", "dict", "set", "len", "round", "sum", "min",
+               "max", "abs"}  # builtins whose result is no message
+
+
+def _python(source: str) -> str:
+    """A code cell's Python: IPython's magic and shell lines (% and !) blanked, numbering kept."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def _surely_text(node: ast.expr) -> bool:
+    """A string literal, an f-string, a method of one ("\\n".join), or a sum or % with one."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return _surely_text(node.func.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return any(map(_surely_text, (node.left, node.right))) and all(map(is_text, (node.left, node.right)))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _surely_text(node.left)
+    return False
+
+
+def is_text(node: ast.expr) -> bool:
+    """Whether an assert's message is a string expression: a string for sure, or a name, attribute,
+    item or call that may hold one (``problem``); never a tuple, a number or another literal."""
+    if isinstance(node, ast.IfExp):
+        return is_text(node.body) and is_text(node.orelse)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id not in NOT_STRINGS
+    return _surely_text(node) or isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
+
+
+def asserts_without_a_message(nb: dict) -> list[str]:
+    """Each assert of a code cell whose message is missing or is no string: 'cell i: source'."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        code = _python(_source(cell))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as error:
+            found.append(f"cell {i}: does not parse as Python ({error.msg}, line {error.lineno})")
+            continue
+        found += [f"cell {i}: {' '.join(ast.get_source_segment(code, node).split())}"
+                  for node in ast.walk(tree)
+                  if isinstance(node, ast.Assert) and (node.msg is None or not is_text(node.msg))]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_assert_says_what_is_wrong(path):
+    found = asserts_without_a_message(_read(path))
+    assert not found, (
+        f"{path.name}: asserts with no message, or a message that is no sentence:\n  - "
+        + "\n  - ".join(found)
+        + "\nGive each a string that says what is wrong and what it means, e.g. "
+          'assert rmse < 1.5, f"the RMSE is {rmse:.2f} px, not below 1.5 px: ...".')
+
+
+def test_the_assert_check_finds_a_bare_assert_and_a_tuple_message():
+    nb = {"cells": [
+        {"cell_type": "markdown", "source": "assert False"},
+        {"cell_type": "code", "source": "%timeit f()\nassert x > 0\nassert a == b, (a, b)\n"
+                                        "assert a == b, 3\nassert a, float(a)\nassert a, a - b"},
+        {"cell_type": "code", "source": ["!ls\n", "for x in xs:\n",
+                                         '    assert x, f"{x} is no good"\n',
+                                         "assert not problems, '\\n'.join(problems)\n",
+                                         "assert problem is None, problem\n",
+                                         'assert a, "a is " + str(a)\n', 'assert a, "a is %s" % a\n',
+                                         'assert a, ("a is"\n           " empty")']},
+        {"cell_type": "code", "source": "assert x >"},
+    ]}
+    *found, unparsed = asserts_without_a_message(nb)
+    assert found == ["cell 1: assert x > 0", "cell 1: assert a == b, (a, b)", "cell 1: assert a == b, 3",
+                     "cell 1: assert a, float(a)", "cell 1: assert a, a - b"]
+    assert unparsed.startswith("cell 3: does not parse as Python (")
 
 
 # ------------------------------------------------------------------------------------------------
