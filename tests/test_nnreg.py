@@ -240,7 +240,7 @@ def test_imports_inside_the_package_go_one_way():
     imports = _package_imports()
     assert imports["keypoints"] == set() and imports["synthetic_faces"] == {"keypoints"}
     assert imports["faces"] == {"keypoints", "synthetic_faces"}
-    for leaf in ("core", "diagrams", "progress"):
+    for leaf in ("checks", "core", "diagrams", "progress"):
         assert imports[leaf] == set(), f"nnreg.{leaf} imports {imports[leaf]}"
     order, todo = [], dict(imports)  # and no cycle anywhere: a topological order exists
     while todo:
@@ -339,3 +339,46 @@ def test_a_loop_stopped_early_closes_its_bar_finished_with_its_time():
         for _ in range(5):
             bar.update()
     assert (bar.n, bar.total) == (5, 5)
+
+
+# ------------------------------------------------------------------------------------------------
+# nnreg.checks: the function a network computes, layer by layer (chapter 6's checks; the student
+# edition's tests try them on many right and wrong networks)
+# ------------------------------------------------------------------------------------------------
+def test_dropout_probability_reads_p_from_the_scale_of_the_kept_entries():
+    from nnreg.checks import dropout_probability
+
+    torch.manual_seed(0)
+    before = torch.rand(50, 40) + 0.1
+    for p in (0.1, 0.3, 0.5):
+        assert abs(dropout_probability(before, torch.nn.functional.dropout(before, p)) - p) < 1e-6
+    assert dropout_probability(before, before) == 0.0
+    assert dropout_probability(before, torch.sigmoid(before)) is None  # no entry zeroed, other factors
+    assert dropout_probability(before, before * 1.5) is None  # a scale, nothing dropped: not a dropout
+    half = before.clone()
+    half[:, :20] = 0
+    assert dropout_probability(before, half) is None  # zeroed, but the rest not scaled up
+
+
+def test_network_problem_names_what_differs_and_accepts_the_same_function_written_otherwise():
+    from torch import nn
+
+    from nnreg.checks import Link, network_problem
+
+    def problem(model):
+        torch.manual_seed(0)
+        link = Link("the ReLU of {before}'s outputs", torch.relu, dropout=0.5)
+        return network_problem("Net", model, torch.randn(32, 6), shapes=[(8,), (2,)], links=[link])
+
+    def net(*between, out=()):
+        return nn.Sequential(nn.Linear(6, 8), *between, nn.Linear(8, 2), *out)
+
+    assert problem(net(nn.ReLU(), nn.Dropout(0.5))) is None
+    assert problem(net(nn.Dropout(0.5), nn.ReLU())) is None  # the same function
+    assert "should get the ReLU of 0's outputs" in problem(net(nn.Tanh(), nn.Dropout(0.5)))
+    assert "probability 0.2; the task asks for 0.5" in problem(net(nn.ReLU(), nn.Dropout(0.2)))
+    assert "no dropout between 0 and 2" in problem(net(nn.ReLU()))
+    assert "as they are" in problem(net(nn.ReLU(), nn.Dropout(0.5), out=[nn.ReLU()]))
+    assert "gives 4 values per image where the practical's gives 8" in problem(
+        nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)))
+    assert "fails in evaluation mode" in problem(nn.Sequential(nn.Linear(6, 8), nn.Linear(6, 2)))

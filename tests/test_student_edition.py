@@ -23,6 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from student_edition import generate, leaks  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import independent_answers_06 as independent  # noqa: E402
+
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
@@ -162,13 +165,25 @@ IN_STANDARD_UNITS = "{net}.eval()(torch.from_numpy(X_val_{net}).to(device)).deta
 
 
 def _figure(truth="y_val[i, 0::2], y_val[i, 1::2]", image="ax.imshow(X_fcn[val_idx[i]].reshape(96, 96))",
-            fcn="y_hat_fcn", cnn="y_hat_cnn", labels=("truth", "FCN", "CNN")):
-    return ("fig, axes = plt.subplots(2, 3)\nfor ax, i in zip(axes.flat, [3, 1, 4, 1, 5, 9]):\n"
+            fcn="y_hat_fcn", cnn="y_hat_cnn", labels=("truth", "FCN", "CNN"), faces=(3, 1, 4, 15, 9),
+            grid="1, 5"):
+    return (f"fig, axes = plt.subplots({grid})\nfor ax, i in zip(axes.flat, {list(faces)}):\n"
             f"    {image}\n    ax.scatter({truth}, label={labels[0]!r})\n"
             f"    ax.scatter({fcn}[i, 0::2], {fcn}[i, 1::2], marker='x', label={labels[1]!r})\n"
             f"    ax.scatter({cnn}[i, 0::2], {cnn}[i, 1::2], marker='+', label={labels[2]!r})\n"
             "plt.show()\n")
 
+
+def _edit(source, *replacements):
+    """source with each (old, new) replaced; each old must occur in it."""
+    for old, new in replacements:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+FCN, CNN = _fcn(), _cnn()  # the FCN in the task's words; the CNN in the practical's order
+CNN_LINK = "the ReLU of {}'s outputs, max-pooled over 2x2 windows"
 
 WRONG_ANSWERS.update({
     ("06_facial_keypoints.ipynb", 0): [
@@ -179,6 +194,8 @@ WRONG_ANSWERS.update({
          "missing values: keep only the faces whose 30 coordinates are all labelled"),
         ("the image column dropped", "df_complete = df.dropna().drop(columns='Image').reset_index(drop=True)\n",
          "df_complete should keep the 31 columns of df"),
+        ("the faces shuffled", "df_complete = df.dropna().sample(frac=1, random_state=0).reset_index(drop=True)\n",
+         "keep the complete faces in their order in df"),
     ],
     ("06_facial_keypoints.ipynb", 1): [
         ("grey levels not scaled", _arrays(X_fcn="images.astype(np.float32)"),
@@ -193,38 +210,110 @@ WRONG_ANSWERS.update({
          "y has shape (7049, 30); it should be (2140, 30)"),
         ("targets in another order", _arrays(y='df_complete[sorted(df.columns[:-1])].to_numpy(np.float32)'),
          "y should be the 30 keypoint columns of df_complete, in their order"),
+        ("tensors, not arrays", _arrays(X_fcn="torch.from_numpy(images.astype(np.float32) / 255)"),
+         "X_fcn is a Tensor: make it a NumPy array"),
+        ("grey levels divided by 256", _arrays(X_fcn="images.astype(np.float32) / 256"),
+         "X_fcn should be the grey levels of images divided by 255"),
     ],
     ("06_facial_keypoints.ipynb", 2): [
         ("hidden layers of 512 and 256", _fcn(hidden=(512, 256)),
-         "KeypointFCN has 4,858,142 parameters, the practical's 9,978,398"),
+         "layer fc1 of KeypointFCN gives 512 values per image where the practical's gives 1024"),
         ("no activation", _fcn(activation=""),
-         "layer fc2 of KeypointFCN gets negative inputs: put a ReLU after the layer before it"),
+         "layer fc2 of KeypointFCN should get the ReLU of fc1's outputs; it gets other numbers"),
+        ("sigmoid activations (a bounded activation: no negative inputs either)", _fcn(activation="torch.sigmoid"),
+         "layer fc2 of KeypointFCN should get the ReLU of fc1's outputs; it gets other numbers"),
+        ("leaky ReLU", _fcn(activation="F.leaky_relu"),
+         "layer fc2 of KeypointFCN should get the ReLU of fc1's outputs"),
         ("a ReLU on the outputs", _fcn(output="F.relu"),
-         "KeypointFCN never outputs a negative number: no activation after the last layer"),
-        ("dropout 0.5", _fcn(dropout=0.5), "the dropout probabilities are [0.5]: use 0.3"),
+         "KeypointFCN should return the outputs of its last layer, fc3, as they are"),
+        ("dropout 0.5", _fcn(dropout=0.5),
+         "the dropout between fc1 and fc2 has probability 0.5; the task asks for 0.3"),
+        ("dropout after the first hidden layer only",
+         _edit(FCN, ("x = self.dropout(F.relu(self.fc2(x)))", "x = F.relu(self.fc2(x))")),
+         "there is no dropout between fc2 and fc3 in training mode: the task puts one there, with probability 0.3"),
+        ("dropout on the image too", _edit(FCN, ("self.fc1(x)", "self.fc1(self.dropout(x))")),
+         "in training mode, KeypointFCN's first layer, fc1, should get the images themselves"),
+        ("F.dropout left on in evaluation mode",
+         _edit(FCN, ("self.dropout(F.relu(self.fc1(x)))", "F.dropout(F.relu(self.fc1(x)), 0.3)"),
+               ("self.dropout(F.relu(self.fc2(x)))", "F.dropout(F.relu(self.fc2(x)), 0.3)")),
+         "in evaluation mode (model.eval()) there is still a dropout between fc1 and fc2"),
+        ("a layer without biases", _edit(FCN, ("nn.Linear(9216, 1024)", "nn.Linear(9216, 1024, bias=False)")),
+         "KeypointFCN has 9,977,374 parameters, the practical's 9,978,398"),
+        ("a third hidden layer",
+         _edit(FCN, ("self.fc3 = nn.Linear(512, 30)", "self.fc3 = nn.Linear(512, 512)\n        self.fc4 = nn.Linear(512, 30)"),
+               ("return (self.fc3(x))", "return self.fc4(self.dropout(F.relu(self.fc3(x))))")),
+         "layer fc3 of KeypointFCN gives 512 values per image where the practical's gives 30"),
     ],
     ("06_facial_keypoints.ipynb", 3): [
         ("no training", "history_fcn = {'train': [], 'val': []}\ny_hat_fcn = predict(fcn, X_val_fcn)\n"
          "rmse_fcn = rmse(y_hat_fcn, y_val)\n", "history_fcn has 0 epochs: train for num_epochs"),
         ("predictions in standardised units", _trained("fcn", y_hat=IN_STANDARD_UNITS),
-         "y_hat_fcn is not in pixels: map the network's standardised outputs back with to_pixels"),
+         "y_hat_fcn is not in pixels: its mean is -0.03, the keypoints' about 48; map the network's"),
         ("RMSE in standardised units", _trained("fcn", rmse_of="rmse((y_hat_{net} - y_mean) / y_std, z_val)"),
          "but the RMSE of y_hat_fcn against y_val is"),
-        ("the mean face for every face", _trained("fcn", y_hat="np.broadcast_to(y_mean, y_val.shape)"),
-         "the validation RMSE of the FCN, 3.10 px, is no better than the mean face's (3.10 px)"),
+        ("the mean face for every face", _trained("fcn", y_hat="np.broadcast_to(y_mean, y_val.shape).copy()"),
+         "y_hat_fcn is not what the trained fcn predicts for the validation faces"),
+        ("predictions of the images before standardising", _trained("fcn", y_hat="predict(fcn, X_fcn[val_idx])"),
+         "y_hat_fcn is not what the trained fcn predicts for the validation faces"),
+        ("another network's predictions", _trained("fcn", y_hat="predict(KeypointFCN().to(device), X_val_fcn)"),
+         "y_hat_fcn is not what the trained fcn predicts for the validation faces"),
+        ("predictions as a list", _trained("fcn", y_hat="predict(fcn, X_val_fcn).tolist()"),
+         "y_hat_fcn is a list: keep the NumPy array that predict returns"),
+        ("the RMSE as a tensor", _trained("fcn", rmse_of="torch.tensor(rmse(y_hat_{net}, y_val))"),
+         "rmse_fcn is a Tensor: compute it with rmse, which returns a number"),
+        ("the history of another network",
+         "history_fcn = fit(KeypointFCN().to(device), train_loader_fcn, val_loader_fcn, num_epochs)\n"
+         "y_hat_fcn = predict(fcn, X_val_fcn)\nrmse_fcn = rmse(y_hat_fcn, y_val)\n",
+         "history_fcn should be what fit returned as it trained fcn"),
     ],
     ("06_facial_keypoints.ipynb", 4): [
-        ("5x5 filters", _cnn(kernel=5), "KeypointCNN has 3,570,846 parameters, the practical's 3,406,494"),
+        ("5x5 filters", _cnn(kernel=5),
+         "layer conv1 of KeypointCNN gives (32, 92, 92) values per image where the practical's gives (32, 94, 94)"),
         ("other names for the dropouts", _cnn(dropout_names=("drop1", "drop2")),
          "KeypointCNN has no dropout1, dropout2: the cells below use the names"),
         ("no ReLU after fc2", _cnn(fc2_activation=""),
-         "layer fc3 of KeypointCNN gets negative inputs: put a ReLU after the layer before it"),
+         "layer fc3 of KeypointCNN should get the ReLU of fc2's outputs; it gets other numbers"),
+        ("tanh after fc2 (bounded: no negative inputs either)", _cnn(fc2_activation="torch.tanh"),
+         "layer fc3 of KeypointCNN should get the ReLU of fc2's outputs"),
+        ("average pooling (the same parameter count)", _edit(CNN, ("nn.MaxPool2d(2)", "nn.AvgPool2d(2)")),
+         "layer conv2 of KeypointCNN should get " + CNN_LINK.format("conv1")),
+        ("no ReLU in the last convolution block",
+         _edit(CNN, ("        for conv in (self.conv1, self.conv2, self.conv3):\n"
+                     "            x = self.pool(F.relu(conv(x)))\n",
+                     "        for conv in (self.conv1, self.conv2):\n            x = self.pool(F.relu(conv(x)))\n"
+                     "        x = self.pool(self.conv3(x))\n")),
+         "layer fc1 of KeypointCNN should get " + CNN_LINK.format("conv3") + " and flattened"),
+        ("the two dropout rates swapped", _edit(CNN, ("nn.Dropout(0.1)", "nn.Dropout(0.2)"), ("nn.Dropout(0.2)\n\n", "nn.Dropout(0.1)\n\n")),
+         "the dropout between fc1 and fc2 has probability 0.2; the task asks for 0.1"),
+        ("one dropout rate for both", _edit(CNN, ("nn.Dropout(0.1)", "nn.Dropout(0.2)")),
+         "the dropout between fc1 and fc2 has probability 0.2; the task asks for 0.1"),
+        ("dropout also after the last convolution",
+         _edit(CNN, ("x = self.dropout1(F.relu(self.fc1(x.flatten(1))))", "x = self.dropout1(F.relu(self.fc1(self.dropout1(x.flatten(1)))))")),
+         "in training mode, layer fc1 of KeypointCNN gets other numbers than " + CNN_LINK.format("conv3")
+         + " and flattened: the task puts no dropout between conv3 and fc1"),
+        ("padded convolutions", _edit(CNN, ("nn.Conv2d(1, 32, 3)", "nn.Conv2d(1, 32, 3, padding=1)")),
+         "layer conv1 of KeypointCNN gives (32, 96, 96) values per image where the practical's gives (32, 94, 94)"),
+        ("x.view, which fails on the channels-last model",
+         _edit(CNN, ("x.flatten(1)", "x.view(-1, 12800)")),
+         "KeypointCNN, stored channels-last as the cells below store it, fails in evaluation mode"),
+        ("pool is not the pooling forward uses",
+         _edit(CNN, ("self.pool = nn.MaxPool2d(2)", "self.pool = nn.MaxPool2d(3)"),
+               ("x = self.pool(F.relu(conv(x)))", "x = F.max_pool2d(F.relu(conv(x)), 2)")),
+         "pool should be the 2x2 max pooling, nn.MaxPool2d(2)"),
     ],
     ("06_facial_keypoints.ipynb", 5): [
         ("predictions in standardised units", _trained("cnn", y_hat=IN_STANDARD_UNITS),
          "y_hat_cnn is not in pixels"),
-        ("the mean face for every face", _trained("cnn", y_hat="np.broadcast_to(y_mean, y_val.shape)"),
-         "the validation RMSE of the CNN, 3.10 px, is no better than the mean face's"),
+        ("the mean face for every face", _trained("cnn", y_hat="np.broadcast_to(y_mean, y_val.shape).copy()"),
+         "y_hat_cnn is not what the trained cnn predicts for the validation faces"),
+        ("the FCN's predictions", _trained("cnn", y_hat="y_hat_fcn"),
+         "y_hat_cnn is not what the trained cnn predicts for the validation faces"),
+        ("predictions of the training faces' first 214", _trained("cnn", y_hat="predict(cnn, X_train_cnn[:214])"),
+         "y_hat_cnn is not what the trained cnn predicts for the validation faces"),
+        ("predictions as a tensor", _trained("cnn", y_hat="torch.from_numpy(predict(cnn, X_val_cnn))",
+                                            rmse_of="rmse(y_hat_{net}.numpy(), y_val)"),
+         "y_hat_cnn is a Tensor: keep the NumPy array that predict returns"),
+        ("a stand-in history", _trained("cnn"), "cnn was not trained on train_loader_cnn"),
     ],
     ("06_facial_keypoints.ipynb", 6): [
         ("x and y swapped", _figure(truth="y_val[i, 1::2], y_val[i, 0::2]"),
@@ -234,22 +323,87 @@ WRONG_ANSWERS.update({
         ("FCN and CNN swapped", _figure(fcn="y_hat_cnn", cnn="y_hat_fcn"),
          "the FCN layer is not the FCN's prediction of the face"),
         ("no labels", _figure(labels=("_a", "_b", "_c")), "a face has no layer labelled 'truth', 'FCN', 'CNN'"),
-        ("no image", _figure(image="pass"), "fig shows no face: draw each one with ax.imshow"),
+        ("no image", _figure(image="pass"), "fig shows 0 faces: draw five validation faces"),
+        ("four faces", _figure(faces=(3, 1, 4, 15), grid="1, 4"), "fig shows 4 faces: draw five validation faces"),
+        ("six faces", _figure(faces=(3, 1, 4, 15, 9, 2), grid="2, 3"), "fig shows 6 faces: draw five validation faces"),
+        ("one face five times", _figure(faces=(3, 3, 3, 3, 3)),
+         "fig shows the validation faces [3, 3, 3, 3, 3]: draw five different faces"),
+        ("the image transposed", _figure(image="ax.imshow(X_fcn[val_idx[i]].reshape(96, 96).T)"),
+         "the image is not the face whose keypoints are drawn"),
     ],
 })
 OTHER_RIGHT_ANSWERS.update({
     ("06_facial_keypoints.ipynb", 0): [
-        ("a boolean mask", "df_complete = df[df.notna().all(axis=1)].reset_index(drop=True)\n")],
+        ("a boolean mask", "df_complete = df[df.notna().all(axis=1)].reset_index(drop=True)\n"),
+        ("dropna on the keypoint columns, then a new index",
+         "df_complete = df.dropna(subset=df.columns[:30])\ndf_complete.index = range(len(df_complete))\n")],
     ("06_facial_keypoints.ipynb", 1): [
         ("divided after the conversion", _arrays(X_fcn="(images / 255).astype(np.float32)",
-                                                 X_cnn="X_fcn.reshape(len(X_fcn), 1, 96, 96)"))],
+                                                 X_cnn="X_fcn.reshape(len(X_fcn), 1, 96, 96)")),
+        ("np.float32 arithmetic, a copy for the CNN, iloc for the targets",
+         _arrays(X_fcn="np.float32(1 / 255) * images.astype(np.float32)",
+                 X_cnn="X_fcn.copy().reshape(-1, 1, 96, 96)", y="df_complete.iloc[:, :30].to_numpy().astype('float32')"))],
     ("06_facial_keypoints.ipynb", 2): [
         ("nn.Sequential", "class KeypointFCN(nn.Sequential):\n    def __init__(self):\n"
          "        super().__init__(nn.Linear(9216, 1024), nn.ReLU(), nn.Dropout(0.3), nn.Linear(1024, 512),\n"
-         "                         nn.ReLU(), nn.Dropout(0.3), nn.Linear(512, 30))\n")],
-    ("06_facial_keypoints.ipynb", 4): [("the practical's order, ReLU then pool", _cnn())],
-    ("06_facial_keypoints.ipynb", 6): [("six faces on two rows", _figure())],
+         "                         nn.ReLU(), nn.Dropout(0.3), nn.Linear(512, 30))\n"),
+        ("dropout before the ReLU, F.dropout with training=self.training",
+         _edit(FCN, ("self.dropout(F.relu(self.fc1(x)))", "F.relu(F.dropout(self.fc1(x), 0.3, self.training))"),
+               ("self.dropout(F.relu(self.fc2(x)))", "F.relu(F.dropout(self.fc2(x), p=0.3, training=self.training))"))),
+        ("layers defined out of order, two dropout modules, in-place ReLUs",
+         "class KeypointFCN(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+         "        self.out = nn.Linear(512, 30)\n        self.hidden2 = nn.Linear(1024, 512)\n"
+         "        self.hidden1 = nn.Linear(96 * 96, 1024)\n        self.drop_a, self.drop_b = nn.Dropout(p=0.3), nn.Dropout(p=0.3)\n"
+         "    def forward(self, x):\n        x = self.drop_a(torch.relu_(self.hidden1(x)))\n"
+         "        x = self.drop_b(nn.ReLU(inplace=True)(self.hidden2(x)))\n        return self.out(x)\n")],
+    ("06_facial_keypoints.ipynb", 3): [
+        ("positional arguments, a forward pass by hand, the RMSE with NumPy",
+         "history_fcn = fit(fcn, train_loader_fcn, val_loader_fcn, num_epochs)\n"
+         "fcn.eval()\nwith torch.no_grad():\n    z_hat = fcn(torch.from_numpy(X_val_fcn).to(device)).cpu().numpy()\n"
+         "y_hat_fcn = z_hat * y_std + y_mean\nrmse_fcn = np.sqrt(((y_val - y_hat_fcn) ** 2).mean())\n")],
+    ("06_facial_keypoints.ipynb", 4): [
+        ("the practical's order, ReLU then pool", CNN),
+        ("dropout before the ReLU, reshape to flatten",
+         _edit(CNN, ("self.dropout1(F.relu(self.fc1(x.flatten(1))))", "F.relu(self.dropout1(self.fc1(x.reshape(len(x), -1))))"))),
+        ("flattened channels last (height, width, channel)",
+         _edit(CNN, ("x.flatten(1)", "x.permute(0, 2, 3, 1).reshape(len(x), -1)"))),
+        ("nn.Sequential blocks with nn.ReLU(inplace=True)",
+         "class KeypointCNN(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+         "        self.conv1, self.conv2, self.conv3 = nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3), nn.Conv2d(64, 128, 3)\n"
+         "        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)\n"
+         "        self.fc1, self.fc2, self.fc3 = nn.Linear(12800, 256), nn.Linear(256, 128), nn.Linear(128, 30)\n"
+         "        self.dropout1, self.dropout2 = nn.Dropout(p=0.1), nn.Dropout(p=0.2)\n"
+         "        self.features = nn.Sequential(self.conv1, nn.ReLU(inplace=True), self.pool, self.conv2,\n"
+         "            nn.ReLU(inplace=True), self.pool, self.conv3, nn.ReLU(inplace=True), self.pool, nn.Flatten())\n"
+         "        self.head = nn.Sequential(self.fc1, nn.ReLU(inplace=True), self.dropout1, self.fc2,\n"
+         "            nn.ReLU(inplace=True), self.dropout2, self.fc3)\n"
+         "    def forward(self, x):\n        return self.head(self.features(x))\n")],
+    ("06_facial_keypoints.ipynb", 5): [
+        ("keyword arguments, predict in batches of 64, the RMSE as a Python float",
+         "history_cnn = fit(model=cnn, train_loader=train_loader_cnn, val_loader=val_loader_cnn,\n"
+         "                  num_epochs=num_epochs, desc='my CNN')\n"
+         "y_hat_cnn = predict(cnn, X_val_cnn, batch_size=64)\n"
+         "rmse_cnn = float(np.sqrt(np.mean(np.square(y_hat_cnn - y_val))))\n")],
+    ("06_facial_keypoints.ipynb", 6): [
+        ("five faces in a column", _figure(grid="5, 1")),
+        ("the grey levels 0 to 255, the images of the split", _figure(image="ax.imshow(images[val_idx[i]].reshape(96, 96), cmap='gray')")),
+        ("the standardised images the CNN reads", _figure(image="ax.imshow(X_val_cnn[i, 0])")),
+    ],
 })
+# An independent tester's answers to chapter 6's tasks, written from the task texts without seeing
+# the lists above: they run too. Answers that use a training loader come after the others in each
+# task's list: the training checks ask whether train_loader_fcn/_cnn was used, so an answer that
+# trains on the validation faces must be tried before any answer has drawn from the training loader.
+def _uses_a_training_loader(answer: tuple) -> bool:
+    return "train_loader_" in answer[1]
+
+
+for _answers, _independent in [(WRONG_ANSWERS, independent.WRONG_ANSWERS_06),
+                               (OTHER_RIGHT_ANSWERS, independent.OTHER_RIGHT_ANSWERS_06)]:
+    for _key, _listed in _independent.items():
+        _merged = _answers.get(_key, []) + [(f"independent: {a[0]}", *a[1:]) for a in _listed]
+        _answers[_key] = sorted(_merged, key=_uses_a_training_loader)
+
 # Environment of the kernel per chapter: chapter 6 trains each network 2 epochs (the checks that need
 # the practical's 20 epochs are skipped), on the synthetic faces.
 KERNEL_ENV: dict[str, dict[str, str]] = {
@@ -258,7 +412,8 @@ KERNEL_ENV: dict[str, dict[str, str]] = {
 # An accepted answer must let the rest of its chapter run: for these chapters, each other right
 # answer goes into a fresh kernel in place of its stub, with the reference solutions in the other
 # stubs, and the whole student notebook must run. (Chapter 6 trains networks: too slow for make
-# test; its answers' types and shapes are what its checks test.)
+# test; there each other right answer runs with its check and the cells after it up to the next
+# task, in the walk below.)
 WHOLE_CHAPTER_WITH_EACH_RIGHT_ANSWER = ["03_backprop_exercise.ipynb"]
 
 
@@ -472,6 +627,19 @@ def walks(edition):
     return walk
 
 
+def _followers(later: list, reference: dict[str, str]) -> list[str]:
+    """The code cells after a task's check that an accepted answer must let run: those up to the
+    next task; after a chapter's last task, those up to the first that trains a network (in
+    chapter 6, the better CNN: none of those cells reads the figure, the last task's answer)."""
+    last_task = not any(cell.id in reference for cell in later)
+    followers = []
+    for cell in later:
+        if cell.id in reference or (last_task and "fit(" in cell.source):
+            break
+        followers.append(cell.source)
+    return followers
+
+
 def _walk(edition: Path, name: str) -> Walk:
     reference = {c.id: c.source for c in _tasks(_read(ROOT / "chapters" / name))}
     student = _read(edition / "chapters" / name)
@@ -485,8 +653,9 @@ def _walk(edition: Path, name: str) -> Walk:
                 check = code[position + 1].source
                 for label, wrong, _ in WRONG_ANSWERS.get((name, task), []):
                     result.wrong[task, label] = kernel.run_apart(wrong, check)
+                followers = _followers(code[position + 2:], reference)
                 for label, right in OTHER_RIGHT_ANSWERS.get((name, task), []):
-                    result.other_right[task, label] = kernel.run_apart(right, check)
+                    result.other_right[task, label] = kernel.run_apart(right, check, *followers)
                 error, text = kernel.run(reference[cell.id])
                 check_next = True
             else:
@@ -528,6 +697,7 @@ def test_every_check_fails_on_a_wrong_answer_with_its_message(walks, chapter, ta
     (chapter, task, label) for (chapter, task), answers in OTHER_RIGHT_ANSWERS.items() for label, _ in answers
 ])
 def test_every_check_accepts_other_right_answers(walks, chapter, task, label):
+    """The check passes, and so do the cells after it, up to the next task (see _followers)."""
     error, text = walks(chapter).other_right[task, label]
     assert error is None and text.startswith("Right"), (error, text)
 
