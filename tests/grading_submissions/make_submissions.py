@@ -84,7 +84,7 @@ def submissions() -> dict[str, object]:
         1: other_right(CH3, 1, "torch.cat of one-element tensors")})
     six = {0: other_right(CH6, 0, "a boolean mask"), 1: other_right(CH6, 1, "divided after the conversion"),
            2: other_right(CH6, 2, "nn.Sequential"), 3: ref6[3], 4: other_right(CH6, 4, "the practical's order, ReLU then pool"),
-           5: ref6[5], 6: other_right(CH6, 6, "six faces on two rows")}
+           5: ref6[5], 6: other_right(CH6, 6, "the grey levels 0 to 255, the images of the split")}
     subs[f"alice/{CH6}.ipynb"] = answered(CH6, six)
 
     # bob: wrong answers (flat layout: the student's name, then _)
