@@ -25,6 +25,7 @@ from student_edition import generate, leaks  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import independent_answers_06 as independent  # noqa: E402
+import independent_answers_03 as independent_03  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -390,7 +391,7 @@ OTHER_RIGHT_ANSWERS.update({
         ("the standardised images the CNN reads", _figure(image="ax.imshow(X_val_cnn[i, 0])")),
     ],
 })
-# An independent tester's answers to chapter 6's tasks, written from the task texts without seeing
+# Independent testers' answers to chapter 3's and chapter 6's tasks, written from the task texts without seeing
 # the lists above: they run too. Answers that use a training loader come after the others in each
 # task's list: the training checks ask whether train_loader_fcn/_cnn was used, so an answer that
 # trains on the validation faces must be tried before any answer has drawn from the training loader.
@@ -399,7 +400,9 @@ def _uses_a_training_loader(answer: tuple) -> bool:
 
 
 for _answers, _independent in [(WRONG_ANSWERS, independent.WRONG_ANSWERS_06),
-                               (OTHER_RIGHT_ANSWERS, independent.OTHER_RIGHT_ANSWERS_06)]:
+                               (OTHER_RIGHT_ANSWERS, independent.OTHER_RIGHT_ANSWERS_06),
+                               (WRONG_ANSWERS, independent_03.WRONG_ANSWERS_03),
+                               (OTHER_RIGHT_ANSWERS, independent_03.OTHER_RIGHT_ANSWERS_03)]:
     for _key, _listed in _independent.items():
         _merged = _answers.get(_key, []) + [(f"independent: {a[0]}", *a[1:]) for a in _listed]
         _answers[_key] = sorted(_merged, key=_uses_a_training_loader)
