@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from student_edition import generate, leaks  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import independent_answers_06 as independent  # noqa: E402
-import independent_answers_03 as independent_03  # noqa: E402
+import independent_answers_03  # noqa: E402
+import independent_answers_06  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -60,6 +60,8 @@ def _symbolic_gradients(returned=RIGHT_IN_ORDER_OF_W, delta_2=RIGHT_DELTA_2):
 # Wrong answers per task, (chapter, task number from 0): (what is wrong, code, part of the message).
 WRONG_ANSWERS = {
     ("03_backprop_exercise.ipynb", 0): [
+        ("without torch.no_grad, which the task names", _four_gradients(),
+         "dL_dw11_2 carries a graph (requires_grad=True): compute it inside torch.no_grad(), as the task says."),
         ("sign of delta_2", _four_gradients(delta_2="2 * (y - y_hat) * gp(a1_2)"),
          "All four are -1 times autograd's: the mistake is in the factor they share, delta_2."),
         ("factor x missing", _four_gradients(dL_dw11_1="delta_2 * w11_2 * gp(a1_1)"),
@@ -83,7 +85,7 @@ WRONG_ANSWERS = {
         ("factor w11_2 missing (it is 1 at the exercise's values)",
          _symbolic_gradients(["delta_2 * gp(a1_1) * x"] + RIGHT_IN_ORDER_OF_W[1:]),
          "autograd disagrees on dL_dw11_1 at (x, y, *w) = (-2.63, -1.65, -1.59, -1.94, 0.34, -2.34), "
-         "though not at the exercise's values: look for a factor that is 1 there (w11_2 = 1)."),
+         "though not at the exercise's values: look for a factor that is 1 there (w11_2 = 1)"),
         ("wrong everywhere", _symbolic_gradients(delta_2="-2 * (y - y_hat)"),
          "symbolic_gradients: autograd disagrees on dL_dw11_1, dL_dw12_1, dL_dw11_2, dL_dw21_2 at "
          "(x, y, *w) = (-1.70, -4.50, 0.13, -2.00, 1.00, 0.50)."),
@@ -108,12 +110,12 @@ WRONG_ANSWERS = {
 # Other right answers, which the check must accept: (how it differs from the reference, code).
 OTHER_RIGHT_ANSWERS = {
     ("03_backprop_exercise.ipynb", 0): [
-        ("without torch.no_grad", _four_gradients()),
         ("the sigmoid's derivative written out, one factor per line",
-         "s = torch.sigmoid\ndL_dyhat = -2 * (y - y_hat)\ndyhat_da = s(a1_2) * (1 - s(a1_2))\n"
+         "s = torch.sigmoid\ntorch.set_grad_enabled(False)\ndL_dyhat = -2 * (y - y_hat)\n"
+         "dyhat_da = s(a1_2) * (1 - s(a1_2))\n"
          "delta_2 = dL_dyhat * dyhat_da\ndL_dw11_2 = delta_2 * z1\ndL_dw21_2 = delta_2 * z2\n"
          "dL_dw11_1 = delta_2 * w11_2 * s(a1_1) * (1 - s(a1_1)) * x\n"
-         "dL_dw12_1 = delta_2 * w21_2 * s(a2_1) * (1 - s(a2_1)) * x\n"),
+         "dL_dw12_1 = delta_2 * w21_2 * s(a2_1) * (1 - s(a2_1)) * x\ntorch.set_grad_enabled(True)\n"),
     ],
     ("03_backprop_exercise.ipynb", 1): [
         ("torch.cat of one-element tensors",
@@ -121,7 +123,7 @@ OTHER_RIGHT_ANSWERS = {
              "])\n", "]])\n")),
         ("a new tensor of the input's dtype",
          _symbolic_gradients().replace("torch.stack([", "torch.tensor([float(g) for g in [").replace(
-             "])\n", "]], dtype=w.dtype)\n")),
+             "])\n", "]], dtype=w.dtype, device=w.device)\n")),
     ],
 }
 
@@ -391,18 +393,18 @@ OTHER_RIGHT_ANSWERS.update({
         ("the standardised images the CNN reads", _figure(image="ax.imshow(X_val_cnn[i, 0])")),
     ],
 })
-# Independent testers' answers to chapter 3's and chapter 6's tasks, written from the task texts without seeing
-# the lists above: they run too. Answers that use a training loader come after the others in each
+# Independent testers' answers to chapter 3's and 6's tasks, written from the task texts without
+# seeing the lists above: they run too. Answers that use a training loader come after the others in each
 # task's list: the training checks ask whether train_loader_fcn/_cnn was used, so an answer that
 # trains on the validation faces must be tried before any answer has drawn from the training loader.
 def _uses_a_training_loader(answer: tuple) -> bool:
     return "train_loader_" in answer[1]
 
 
-for _answers, _independent in [(WRONG_ANSWERS, independent.WRONG_ANSWERS_06),
-                               (OTHER_RIGHT_ANSWERS, independent.OTHER_RIGHT_ANSWERS_06),
-                               (WRONG_ANSWERS, independent_03.WRONG_ANSWERS_03),
-                               (OTHER_RIGHT_ANSWERS, independent_03.OTHER_RIGHT_ANSWERS_03)]:
+for _answers, _independent in [(WRONG_ANSWERS, independent_answers_03.WRONG_ANSWERS_03),
+                               (OTHER_RIGHT_ANSWERS, independent_answers_03.OTHER_RIGHT_ANSWERS_03),
+                               (WRONG_ANSWERS, independent_answers_06.WRONG_ANSWERS_06),
+                               (OTHER_RIGHT_ANSWERS, independent_answers_06.OTHER_RIGHT_ANSWERS_06)]:
     for _key, _listed in _independent.items():
         _merged = _answers.get(_key, []) + [(f"independent: {a[0]}", *a[1:]) for a in _listed]
         _answers[_key] = sorted(_merged, key=_uses_a_training_loader)
@@ -656,7 +658,10 @@ def _walk(edition: Path, name: str) -> Walk:
                 check = code[position + 1].source
                 for label, wrong, _ in WRONG_ANSWERS.get((name, task), []):
                     result.wrong[task, label] = kernel.run_apart(wrong, check)
-                followers = _followers(code[position + 2:], reference)
+                # (chapter 3 runs whole with each right answer, in a fresh kernel, below; its cells
+                # after a task would free the graph of the walk's shared forward pass)
+                followers = [] if name in WHOLE_CHAPTER_WITH_EACH_RIGHT_ANSWER else \
+                    _followers(code[position + 2:], reference)
                 for label, right in OTHER_RIGHT_ANSWERS.get((name, task), []):
                     result.other_right[task, label] = kernel.run_apart(right, check, *followers)
                 error, text = kernel.run(reference[cell.id])
@@ -721,3 +726,25 @@ def test_an_accepted_answer_lets_the_rest_of_the_chapter_run(edition, chapter, t
                 else cell.source
             error, text = kernel.run(source)
             assert error is None, f"with the answer '{label}', code cell {position} fails: {error}: {text[:300]}"
+
+
+@pytest.mark.parametrize("chapter, task, label, message", [
+    (chapter, task, label, message)
+    for (chapter, task), answers in independent_answers_03.NOT_IN_THE_WALK_03.items()
+    for label, _, message in answers
+])
+def test_a_check_fails_on_answers_that_spoil_the_forward_pass(edition, chapter, task, label, message):
+    """Answers the walk cannot try among the others (they free the graph of its shared forward pass,
+    or change a tensor of it in place): each in a fresh kernel, after the cells before its task."""
+    answer = dict((a[0], a[1]) for a in independent_answers_03.NOT_IN_THE_WALK_03[chapter, task])[label]
+    reference = [c.source for c in _tasks(_read(ROOT / "chapters" / chapter))]
+    ids = {c.id for c in _tasks(_read(ROOT / "chapters" / chapter))}
+    code = [c for c in _read(edition / "chapters" / chapter).cells if c.cell_type == "code"]
+    stubs = [position for position, cell in enumerate(code) if cell.id in ids]
+    with Kernel(edition / "chapters", KERNEL_ENV.get(chapter, {})) as kernel:
+        for position, cell in enumerate(code[: stubs[task]]):
+            source = reference[stubs.index(position)] if position in stubs else cell.source
+            assert kernel.run(source)[0] is None, f"code cell {position} fails"
+        kernel.run(answer)
+        error, text = kernel.run(code[stubs[task] + 1].source)
+    assert error == "AssertionError" and message in text, (error, text)
