@@ -118,6 +118,10 @@ def network_problem(
                 f" ({type(error).__name__}: {error}): give every layer its size"
             )
     named = layers is not None
+    order = (
+        f"{class_name}'s forward should call {', '.join(layers or [])}, in this order and once"
+        " each; it calls "
+    )
     if layers is None:
         layers = {
             name: module
@@ -134,11 +138,8 @@ def network_problem(
         except Exception as error:  # the student's forward: any error is the answer's
             out = error
         names = [name for name, _, _ in calls]
-        if named and names != list(layers)[: len(names)]:
-            return (
-                f"{class_name}'s forward should call {', '.join(layers)}, in this order and once"
-                f" each; it calls {', '.join(names)}"
-            )
+        if named and names != list(layers)[: len(names)]:  # before an error, if any
+            return order + ", ".join(names)
         got_shapes = [tuple(output.shape[1:]) for _, _, output in calls]
         for name, got, want in zip(names, got_shapes, shapes):
             if got != tuple(want):
@@ -159,10 +160,7 @@ def network_problem(
                 f" {type(out).__name__}: {out}{hint}"
             )
         if named and names != list(layers):
-            return (
-                f"{class_name}'s forward should call {', '.join(layers)}, in this order and once"
-                f" each; it calls {', '.join(names) or 'none of them'}"
-            )
+            return order + (", ".join(names) or "none of them")
         if len(got_shapes) != len(shapes):
             return (
                 f"{class_name}'s layers, in the order forward calls them, give"
